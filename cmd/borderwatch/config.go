@@ -1,0 +1,67 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"time"
+)
+
+// Config is borderwatch's whole configuration. Each area owns its section type (with yaml
+// tags, a DefaultConfig function and a Validate method); this struct only lists them.
+// Layers: defaults → YAML file → BORDERWATCH_* environment → command-line flags.
+type Config struct {
+	Observer ObserverConfig `yaml:"observer"`
+	Pipeline PipelineConfig `yaml:"pipeline"`
+	Output   OutputConfig   `yaml:"output"`
+}
+
+// ObserverConfig names this sensor in every event (observer.*).
+type ObserverConfig struct {
+	Name     string `yaml:"name"`     // observer.name; default: the host name
+	Hostname string `yaml:"hostname"` // observer.hostname; default: the host name
+}
+
+// PipelineConfig sizes the pipeline's queues.
+type PipelineConfig struct {
+	QueueSize int `yaml:"queue_size"` // events buffered between sources and processing
+	BatchSize int `yaml:"batch_size"` // events per batch handed to the sinks
+}
+
+// OutputConfig selects where events and alerts go.
+type OutputConfig struct {
+	Format     string        `yaml:"format"`      // pretty | ndjson (stdout or file)
+	File       string        `yaml:"file"`        // "" or "-" for stdout
+	AlertsOnly bool          `yaml:"alerts_only"` // ndjson: write alerts only
+	DeadLetter string        `yaml:"dead_letter"` // file for rejected input ("" = none)
+	Sync       time.Duration `yaml:"sync"`        // fsync interval for file output (0 = at close only)
+}
+
+func defaultConfig() Config {
+	host, _ := os.Hostname()
+	return Config{
+		Observer: ObserverConfig{Name: host, Hostname: host},
+		Pipeline: PipelineConfig{QueueSize: 4096, BatchSize: 512},
+		Output:   OutputConfig{Format: "pretty"},
+	}
+}
+
+// Validate checks the fields of the sections this file owns.
+func (c *PipelineConfig) Validate() error {
+	if c.QueueSize <= 0 {
+		return fmt.Errorf("queue_size must be > 0 (got %d); 4096 suits most hosts", c.QueueSize)
+	}
+	if c.BatchSize <= 0 || c.BatchSize > c.QueueSize {
+		return fmt.Errorf("batch_size must be between 1 and queue_size (%d), got %d", c.QueueSize, c.BatchSize)
+	}
+	return nil
+}
+
+// Validate checks the output section.
+func (c *OutputConfig) Validate() error {
+	switch c.Format {
+	case "pretty", "ndjson":
+	default:
+		return fmt.Errorf("format %q is not known: use pretty or ndjson", c.Format)
+	}
+	return nil
+}
