@@ -3,7 +3,8 @@ package main
 import (
 	"fmt"
 	"os"
-	"time"
+	"slices"
+	"strings"
 )
 
 // Config is borderwatch's whole configuration. Each area owns its section type (with yaml
@@ -29,11 +30,10 @@ type PipelineConfig struct {
 
 // OutputConfig selects where events and alerts go.
 type OutputConfig struct {
-	Format     string        `yaml:"format"`      // pretty | ndjson (stdout or file)
-	File       string        `yaml:"file"`        // "" or "-" for stdout
-	AlertsOnly bool          `yaml:"alerts_only"` // ndjson: write alerts only
-	DeadLetter string        `yaml:"dead_letter"` // file for rejected input ("" = none)
-	Sync       time.Duration `yaml:"sync"`        // fsync interval for file output (0 = at close only)
+	Sinks      []string `yaml:"sinks"`       // pretty, ndjson, elasticsearch (several allowed)
+	File       string   `yaml:"file"`        // ndjson destination: "" or "-" for stdout
+	AlertsOnly bool     `yaml:"alerts_only"` // ndjson: write alerts only, not every event
+	DeadLetter string   `yaml:"dead_letter"` // file that keeps rejected input ("" = none)
 }
 
 func defaultConfig() Config {
@@ -41,7 +41,7 @@ func defaultConfig() Config {
 	return Config{
 		Observer: ObserverConfig{Name: host, Hostname: host},
 		Pipeline: PipelineConfig{QueueSize: 4096, BatchSize: 512},
-		Output:   OutputConfig{Format: "pretty"},
+		Output:   OutputConfig{Sinks: []string{"pretty"}},
 	}
 }
 
@@ -58,10 +58,20 @@ func (c *PipelineConfig) Validate() error {
 
 // Validate checks the output section.
 func (c *OutputConfig) Validate() error {
-	switch c.Format {
-	case "pretty", "ndjson":
-	default:
-		return fmt.Errorf("format %q is not known: use pretty or ndjson", c.Format)
+	if len(c.Sinks) == 0 {
+		return fmt.Errorf("sinks is empty: name at least one of %s", strings.Join(sinkNames(), ", "))
+	}
+	stdout := 0
+	for _, s := range c.Sinks {
+		if !slices.Contains(sinkNames(), s) {
+			return fmt.Errorf("sink %q is not known: use %s", s, strings.Join(sinkNames(), ", "))
+		}
+		if s == "pretty" || (s == "ndjson" && (c.File == "" || c.File == "-")) {
+			stdout++
+		}
+	}
+	if stdout > 1 {
+		return fmt.Errorf("pretty and ndjson would both write to stdout: give ndjson a file (--output-file)")
 	}
 	return nil
 }
