@@ -10,6 +10,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/signal"
 	"syscall"
@@ -35,12 +36,13 @@ const (
 func main() {
 	ctx, stop := signalContext()
 	defer stop()
-	os.Exit(run(ctx, os.Args))
+	os.Exit(run(ctx, os.Args, os.Stdout, os.Stderr))
 }
 
-// run executes the CLI and maps the outcome to an exit code.
-func run(ctx context.Context, args []string) int {
+// run executes the CLI with the given streams and maps the outcome to an exit code.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	app := newApp()
+	app.Writer, app.ErrWriter = stdout, stderr
 	err := app.RunContext(ctx, args)
 	if err == nil {
 		return exitOK
