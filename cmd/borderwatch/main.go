@@ -79,9 +79,9 @@ func (e *exitError) Error() string {
 	}
 	return e.err.Error()
 }
-func (e *exitError) Unwrap() error  { return e.err }
-func (e *exitError) ExitCode() int  { return e.code }
-func usageError(err error) error    { return &exitError{code: exitUsage, err: err} }
+func (e *exitError) Unwrap() error { return e.err }
+func (e *exitError) ExitCode() int { return e.code }
+func usageError(err error) error   { return &exitError{code: exitUsage, err: err} }
 func usageErrorf(format string, a ...any) error {
 	return usageError(fmt.Errorf(format, a...))
 }
