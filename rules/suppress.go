@@ -1,0 +1,144 @@
+package rules
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/borderwatch/borderwatch"
+)
+
+// suppressor folds repeated alerts of one (rule, key) inside the rule's window into one: the
+// first alert goes out at once; later ones in the window are counted (and emitted at once only
+// when their severity is higher); when the window closes with folded repeats a summary alert
+// goes out carrying count, first_seen, last_seen and the refs of every folded event. Windows
+// are measured in event time. The table is bounded; the oldest windows are closed early when
+// it is full (counted in evicted).
+type suppressor struct {
+	open    map[supKey]*window
+	max     int
+	maxRefs int
+	evicted uint64
+}
+
+type supKey struct {
+	rule string
+	key  string
+}
+
+type window struct {
+	rule        *ruleRun
+	end         time.Time
+	first, last time.Time
+	count       int // findings in the window
+	folded      int // findings not emitted
+	maxSev      Severity
+	alert       *borderwatch.Event // the latest alert emitted; the summary's template
+	refs        []string
+}
+
+func newSuppressor(max, maxRefs int) *suppressor {
+	return &suppressor{open: make(map[supKey]*window), max: max, maxRefs: maxRefs}
+}
+
+// offer applies suppression to one alert built at event time t and appends what goes out.
+func (s *suppressor) offer(r *ruleRun, t time.Time, sev Severity, alert *borderwatch.Event, out []*borderwatch.Event) []*borderwatch.Event {
+	if r.suppression <= 0 {
+		r.stats.Alerts++
+		return append(out, alert)
+	}
+	k := supKey{r.def.Name, alert.Borderwatch.Alert.Key}
+	w := s.open[k]
+	if w != nil && !t.Before(w.end) {
+		out = s.close(k, w, out)
+		w = nil
+	}
+	if w == nil {
+		if len(s.open) >= s.max {
+			out = s.evictOldest(out)
+		}
+		s.open[k] = &window{rule: r, end: t.Add(r.suppression), first: t, last: t, count: 1, maxSev: sev,
+			alert: alert, refs: append([]string(nil), alert.Borderwatch.Alert.Refs...)}
+		r.stats.Alerts++
+		return append(out, alert)
+	}
+	w.count++
+	if t.After(w.last) {
+		w.last = t
+	}
+	if t.Before(w.first) {
+		w.first = t
+	}
+	for _, ref := range alert.Borderwatch.Alert.Refs {
+		if len(w.refs) < s.maxRefs {
+			w.refs = append(w.refs, ref)
+		}
+	}
+	if sev > w.maxSev {
+		// An escalation is news: it goes out now, carrying what the window has seen so far.
+		w.maxSev = sev
+		al := alert.Borderwatch.Alert
+		al.Count, al.FirstSeen, al.LastSeen = w.count, w.first, w.last
+		w.alert = alert
+		r.stats.Alerts++
+		return append(out, alert)
+	}
+	w.folded++
+	return out
+}
+
+// expire closes windows that ended at or before now (all of them when now is zero).
+func (s *suppressor) expire(now time.Time, out []*borderwatch.Event) []*borderwatch.Event {
+	for k, w := range s.open {
+		if now.IsZero() || !now.Before(w.end) {
+			out = s.close(k, w, out)
+		}
+	}
+	return out
+}
+
+func (s *suppressor) evictOldest(out []*borderwatch.Event) []*borderwatch.Event {
+	var (
+		oldest supKey
+		ow     *window
+	)
+	for k, w := range s.open {
+		if ow == nil || w.end.Before(ow.end) {
+			oldest, ow = k, w
+		}
+	}
+	if ow != nil {
+		s.evicted++
+		out = s.close(oldest, ow, out)
+	}
+	return out
+}
+
+func (s *suppressor) close(k supKey, w *window, out []*borderwatch.Event) []*borderwatch.Event {
+	delete(s.open, k)
+	if w.folded == 0 {
+		return out
+	}
+	sum := *w.alert
+	al := *w.alert.Borderwatch.Alert
+	al.Count = w.count
+	al.FirstSeen, al.LastSeen = w.first, w.last
+	al.Refs = w.refs
+	al.Reasons = append(append([]string(nil), al.Reasons...),
+		fmt.Sprintf("seen %d times from %s to %s; %d repeats folded into this summary",
+			w.count, w.first.Format(time.RFC3339), w.last.Format(time.RFC3339), w.folded))
+	sum.Borderwatch.Alert = &al
+	sum.Borderwatch.ID = ""
+	sum.Timestamp = w.last
+	sum.Tags = append(append([]string(nil), sum.Tags...), "suppression_summary")
+	sum.Message = fmt.Sprintf("%s (%d times between %s and %s)", trimDot(w.alert.Message), w.count,
+		w.first.Format("2006-01-02 15:04"), w.last.Format("2006-01-02 15:04 MST"))
+	w.rule.stats.Alerts++
+	return append(out, &sum)
+}
+
+func trimDot(s string) string {
+	if n := len(s); n > 0 && s[n-1] == '.' {
+		return s[:n-1]
+	}
+	return s
+}

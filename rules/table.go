@@ -1,0 +1,137 @@
+package rules
+
+import (
+	"encoding/json"
+	"fmt"
+	"slices"
+	"time"
+)
+
+// Table is a bounded map from a string key (a user, an IP, a host) to a rule's per-key state,
+// with a TTL in event time and a cap on its size. When full it first drops expired entries and
+// then the least recently seen sixteenth; both are counted. Values are persisted as JSON, so V
+// must marshal. The zero value is not usable: use NewTable. Not safe for concurrent use.
+type Table[V any] struct {
+	m       map[string]*tableEntry[V]
+	max     int
+	ttl     time.Duration
+	Evicted uint64 // entries dropped because the table was full
+	Expired uint64 // entries dropped because they were older than the TTL
+}
+
+type tableEntry[V any] struct {
+	Seen  time.Time `json:"seen"`
+	Value V         `json:"v"`
+}
+
+// NewTable returns a table holding at most max entries, each kept for ttl after it was last
+// seen.
+func NewTable[V any](max int, ttl time.Duration) *Table[V] {
+	if max <= 0 {
+		max = 1 << 20
+	}
+	return &Table[V]{m: make(map[string]*tableEntry[V]), max: max, ttl: ttl}
+}
+
+// Len returns the number of entries.
+func (t *Table[V]) Len() int { return len(t.m) }
+
+// Get returns the value for k, or nil. An entry past its TTL at now is dropped and not
+// returned.
+func (t *Table[V]) Get(k string, now time.Time) *V {
+	e := t.m[k]
+	if e == nil {
+		return nil
+	}
+	if t.ttl > 0 && now.Sub(e.Seen) > t.ttl {
+		delete(t.m, k)
+		t.Expired++
+		return nil
+	}
+	return &e.Value
+}
+
+// Upsert returns the value for k, creating a zero value if needed, and marks it seen at now
+// (never moving its last-seen time backwards).
+func (t *Table[V]) Upsert(k string, now time.Time) *V {
+	if v := t.Get(k, now); v != nil {
+		e := t.m[k]
+		if now.After(e.Seen) {
+			e.Seen = now
+		}
+		return v
+	}
+	if len(t.m) >= t.max {
+		t.makeRoom(now)
+	}
+	e := &tableEntry[V]{Seen: now}
+	t.m[k] = e
+	return &e.Value
+}
+
+// Delete removes k.
+func (t *Table[V]) Delete(k string) { delete(t.m, k) }
+
+// Each calls fn for every entry.
+func (t *Table[V]) Each(fn func(k string, v *V, seen time.Time)) {
+	for k, e := range t.m {
+		fn(k, &e.Value, e.Seen)
+	}
+}
+
+func (t *Table[V]) makeRoom(now time.Time) {
+	if t.ttl > 0 {
+		for k, e := range t.m {
+			if now.Sub(e.Seen) > t.ttl {
+				delete(t.m, k)
+				t.Expired++
+			}
+		}
+	}
+	if len(t.m) < t.max {
+		return
+	}
+	seen := make([]int64, 0, len(t.m))
+	for _, e := range t.m {
+		seen = append(seen, e.Seen.UnixNano())
+	}
+	slices.Sort(seen)
+	cut := seen[len(seen)/16]
+	for k, e := range t.m {
+		if e.Seen.UnixNano() <= cut && len(t.m) >= t.max-t.max/16 {
+			delete(t.m, k)
+			t.Evicted++
+		}
+	}
+}
+
+// Save writes every entry through put with its expiry (last seen + TTL).
+func (t *Table[V]) Save(prefix string, put func(key string, value []byte, expires time.Time) error) error {
+	for k, e := range t.m {
+		raw, err := json.Marshal(e)
+		if err != nil {
+			return fmt.Errorf("encode %s%s: %w", prefix, k, err)
+		}
+		var exp time.Time
+		if t.ttl > 0 {
+			exp = e.Seen.Add(t.ttl)
+		}
+		if err := put(prefix+k, raw, exp); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Load restores one saved entry.
+func (t *Table[V]) Load(key string, raw []byte) error {
+	e := new(tableEntry[V])
+	if err := json.Unmarshal(raw, e); err != nil {
+		return fmt.Errorf("decode %s: %w", key, err)
+	}
+	if len(t.m) >= t.max {
+		t.makeRoom(e.Seen)
+	}
+	t.m[key] = e
+	return nil
+}
