@@ -1,0 +1,157 @@
+package logs
+
+import (
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/valyala/fastjson"
+)
+
+// Helpers for the JSON parsers, built on github.com/valyala/fastjson. Values returned by a
+// fastjson.Parser live until its next Parse; these helpers copy what they return.
+
+// JSONString returns the string at keys, copied; "" when it is missing, null or not a string.
+// Numbers and booleans are returned in their JSON spelling, since vendors are not consistent.
+func JSONString(v *fastjson.Value, keys ...string) string {
+	x := v.Get(keys...)
+	if x == nil {
+		return ""
+	}
+	switch x.Type() {
+	case fastjson.TypeString:
+		b, _ := x.StringBytes()
+		return string(b)
+	case fastjson.TypeNumber:
+		return x.String()
+	case fastjson.TypeTrue:
+		return "true"
+	case fastjson.TypeFalse:
+		return "false"
+	}
+	return ""
+}
+
+// JSONBool returns the boolean at keys: true/false, or the strings "true"/"false" (any
+// case). ok is false when the value is missing or neither.
+func JSONBool(v *fastjson.Value, keys ...string) (b, ok bool) {
+	x := v.Get(keys...)
+	if x == nil {
+		return false, false
+	}
+	switch x.Type() {
+	case fastjson.TypeTrue:
+		return true, true
+	case fastjson.TypeFalse:
+		return false, true
+	case fastjson.TypeString:
+		s, _ := x.StringBytes()
+		switch strings.ToLower(string(s)) {
+		case "true":
+			return true, true
+		case "false":
+			return false, true
+		}
+	}
+	return false, false
+}
+
+// JSONUint returns the non-negative integer at keys, written as a number or a string.
+func JSONUint(v *fastjson.Value, keys ...string) (uint64, bool) {
+	x := v.Get(keys...)
+	if x == nil {
+		return 0, false
+	}
+	switch x.Type() {
+	case fastjson.TypeNumber:
+		n, err := x.Uint64()
+		return n, err == nil
+	case fastjson.TypeString:
+		s, _ := x.StringBytes()
+		n, err := strconv.ParseUint(strings.TrimSpace(string(s)), 10, 64)
+		return n, err == nil
+	}
+	return 0, false
+}
+
+// JSONFloat returns the number at keys, written as a number or a string.
+func JSONFloat(v *fastjson.Value, keys ...string) (float64, bool) {
+	x := v.Get(keys...)
+	if x == nil {
+		return 0, false
+	}
+	switch x.Type() {
+	case fastjson.TypeNumber:
+		f, err := x.Float64()
+		return f, err == nil
+	case fastjson.TypeString:
+		s, _ := x.StringBytes()
+		f, err := strconv.ParseFloat(strings.TrimSpace(string(s)), 64)
+		return f, err == nil
+	}
+	return 0, false
+}
+
+// ErrNoTime marks a record without the timestamp its format requires.
+var ErrNoTime = errors.New("no timestamp")
+
+// ParseTime reads the timestamps JSON sources write: RFC 3339 with or without fractions
+// ("2024-03-01T10:00:00.123Z"), and the same without a zone ("2024-03-01T10:00:00", as in
+// Microsoft 365), which is taken in loc (UTC when nil). The result is in UTC.
+func ParseTime(s string, loc *time.Location) (time.Time, error) {
+	if s == "" {
+		return time.Time{}, ErrNoTime
+	}
+	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
+		return t.UTC(), nil
+	}
+	if loc == nil {
+		loc = time.UTC
+	}
+	for _, layout := range []string{"2006-01-02T15:04:05.999999999", "2006-01-02 15:04:05.999999999", "2006-01-02T15:04:05.999999999Z0700"} {
+		if t, err := time.ParseInLocation(layout, s, loc); err == nil {
+			return t.UTC(), nil
+		}
+	}
+	return time.Time{}, fmt.Errorf("bad timestamp %q", s)
+}
+
+// EachDocument calls fn for every document in v: v itself, the elements of v when it is an
+// array (an API page), or the elements of the first wrapper key holding an array
+// ({"Records":[...]}, {"records":[...]}, {"value":[...]}, {"items":[...]}). An empty
+// wrapper is ErrSkip.
+func EachDocument(v *fastjson.Value, wrappers []string, fn func(*fastjson.Value) error) error {
+	switch v.Type() {
+	case fastjson.TypeArray:
+		arr, _ := v.Array()
+		return eachElement(arr, fn)
+	case fastjson.TypeObject:
+		for _, k := range wrappers {
+			if w := v.Get(k); w != nil && w.Type() == fastjson.TypeArray {
+				arr, _ := w.Array()
+				return eachElement(arr, fn)
+			}
+		}
+		return fn(v)
+	}
+	return fmt.Errorf("want a JSON object, got %s", v.Type())
+}
+
+func eachElement(arr []*fastjson.Value, fn func(*fastjson.Value) error) error {
+	if len(arr) == 0 {
+		return fmt.Errorf("empty array: %w", ErrSkip)
+	}
+	var errs []error
+	for i, e := range arr {
+		if e.Type() != fastjson.TypeObject {
+			errs = append(errs, fmt.Errorf("element %d: want a JSON object, got %s", i, e.Type()))
+			continue
+		}
+		if err := fn(e); err != nil {
+			errs = append(errs, fmt.Errorf("element %d: %w", i, err))
+		}
+	}
+	return errors.Join(errs...)
+}
