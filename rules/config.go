@@ -12,17 +12,18 @@ import (
 	"gopkg.in/yaml.v3"
 )
 
-// Config is the `rules:` section. Keys other than the ones below name rules:
+// Config is the `rules:` section; `rule:` holds one section per rule, keyed by rule name:
 //
 //	rules:
 //	  watched_countries: [CN, RU, KP]
 //	  roster: /etc/borderwatch/roster.csv
 //	  state: {path: /var/lib/borderwatch/state.db, ttl: 2160h}
-//	  impossible_travel:
-//	    enabled: true
-//	    suppression: 6h
-//	    allow: {users: [svc-backup]}
-//	    min_speed_kmh: 1000
+//	  rule:
+//	    impossible_travel:
+//	      enabled: true
+//	      suppression: 6h
+//	      allow: {users: [svc-backup]}
+//	      params: {min_speed_kmh: 1000}
 //
 // The zero value is not useful; start from DefaultConfig.
 type Config struct {
@@ -31,7 +32,7 @@ type Config struct {
 	State            StateConfig       `yaml:"state"`
 	Suppression      SuppressionConfig `yaml:"suppression"`
 	// Rules holds one section per rule, keyed by rule name.
-	Rules map[string]RuleConfig `yaml:",inline"`
+	Rules map[string]RuleConfig `yaml:"rule"`
 }
 
 // StateConfig configures the embedded state store that keeps baselines across runs.
@@ -59,7 +60,7 @@ type RuleConfig struct {
 	Suppression *time.Duration `yaml:"suppression,omitempty"`  // window per (rule, key); 0s disables
 	Allow       Allowlist      `yaml:"allow,omitempty"`
 	// Settings are the rule's own parameters (see the rule's README).
-	Settings map[string]any `yaml:",inline"`
+	Settings map[string]any `yaml:"params,omitempty"`
 }
 
 // DefaultConfig returns the defaults: watched countries CN, RU and KP, in-memory state, and
@@ -138,7 +139,7 @@ type resolved struct {
 func (c *Config) resolve(name string) (*resolved, bool, error) {
 	d, ok := Lookup(name)
 	if !ok {
-		return nil, false, fmt.Errorf("rules.%s: no such rule (or misspelt key); rules are: %s", name, strings.Join(Names(), ", "))
+		return nil, false, fmt.Errorf("rules.rule.%s: no such rule (or misspelt key); rules are: %s", name, strings.Join(Names(), ", "))
 	}
 	rc := c.Rules[name]
 	r := &resolved{def: d, enabled: d.Enabled, suppression: d.Suppression}
@@ -147,34 +148,34 @@ func (c *Config) resolve(name string) (*resolved, bool, error) {
 	}
 	var err error
 	if r.severity, err = ParseSeverity(rc.Severity); err != nil {
-		return nil, false, fmt.Errorf("rules.%s.severity: %w", name, err)
+		return nil, false, fmt.Errorf("rules.rule.%s.severity: %w", name, err)
 	}
 	if r.minSeverity, err = ParseSeverity(rc.MinSeverity); err != nil {
-		return nil, false, fmt.Errorf("rules.%s.min_severity: %w", name, err)
+		return nil, false, fmt.Errorf("rules.rule.%s.min_severity: %w", name, err)
 	}
 	if rc.Suppression != nil {
 		if *rc.Suppression < 0 {
-			return nil, false, fmt.Errorf("rules.%s.suppression must be >= 0 (0s disables), e.g. 1h", name)
+			return nil, false, fmt.Errorf("rules.rule.%s.suppression must be >= 0 (0s disables), e.g. 1h", name)
 		}
 		r.suppression = *rc.Suppression
 	}
 	if r.allow, err = rc.Allow.compile(); err != nil {
-		return nil, false, fmt.Errorf("rules.%s.%w", name, err)
+		return nil, false, fmt.Errorf("rules.rule.%s.%w", name, err)
 	}
 	if d.Params != nil {
 		p := d.Params()
 		if err := applySettings(p, rc.Settings); err != nil {
-			return nil, false, fmt.Errorf("rules.%s: %w", name, err)
+			return nil, false, fmt.Errorf("rules.rule.%s: %w", name, err)
 		}
 		if v, ok := p.(interface{ Validate() error }); ok {
 			if err := v.Validate(); err != nil {
-				return nil, false, fmt.Errorf("rules.%s.%w", name, err)
+				return nil, false, fmt.Errorf("rules.rule.%s.params.%w", name, err)
 			}
 		}
 		r.params = p
 	} else if len(rc.Settings) > 0 {
 		for k := range rc.Settings {
-			return nil, false, fmt.Errorf("rules.%s: unknown key %q; this rule takes only enabled, severity, min_severity, suppression and allow", name, k)
+			return nil, false, fmt.Errorf("rules.rule.%s: params: unknown key %q; this rule takes no params", name, k)
 		}
 	}
 	return r, true, nil
@@ -189,7 +190,7 @@ func applySettings(p any, settings map[string]any) error {
 	known := yamlKeys(p)
 	for k := range settings {
 		if !contains(known, k) {
-			return fmt.Errorf("unknown key %q; known keys: enabled, severity, min_severity, suppression, allow, %s", k, strings.Join(known, ", "))
+			return fmt.Errorf("params: unknown key %q; known params: %s", k, strings.Join(known, ", "))
 		}
 	}
 	raw, err := yaml.Marshal(settings)
@@ -199,7 +200,7 @@ func applySettings(p any, settings map[string]any) error {
 	dec := yaml.NewDecoder(bytes.NewReader(raw))
 	dec.KnownFields(true)
 	if err := dec.Decode(p); err != nil {
-		return fmt.Errorf("bad setting: %w", err)
+		return fmt.Errorf("params: %w", err)
 	}
 	return nil
 }

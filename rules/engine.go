@@ -90,7 +90,7 @@ func New(cfg Config, log *slog.Logger) (*Engine, error) {
 		renv.Log = log.With("rule", n)
 		det, err := res.def.New(renv, res.params)
 		if err != nil {
-			return nil, fmt.Errorf("rules.%s: %w", n, err)
+			return nil, fmt.Errorf("rules.rule.%s: %w", n, err)
 		}
 		r := &ruleRun{resolved: res, det: det}
 		r.emit = func(f Finding) { e.handle(r, f) }
@@ -113,7 +113,7 @@ func New(cfg Config, log *slog.Logger) (*Engine, error) {
 			})
 			if err != nil {
 				st.Close()
-				return nil, fmt.Errorf("rules.%s: load state from %s: %w (run `borderwatch state reset %s` to start afresh)", r.def.Name, st.Path(), err, r.def.Name)
+				return nil, fmt.Errorf("rules.rule.%s: load state from %s: %w (run `borderwatch state reset %s` to start afresh)", r.def.Name, st.Path(), err, r.def.Name)
 			}
 		}
 	}
@@ -210,7 +210,7 @@ func (e *Engine) save() error {
 			continue
 		}
 		if err := e.store.Replace(r.def.Name, e.watermark, sd.SaveState); err != nil {
-			errs = append(errs, fmt.Errorf("rules.%s: save state to %s: %w", r.def.Name, e.store.Path(), err))
+			errs = append(errs, fmt.Errorf("rules.rule.%s: save state to %s: %w", r.def.Name, e.store.Path(), err))
 		}
 	}
 	return errors.Join(errs...)

@@ -5,6 +5,8 @@ import (
 	"os"
 	"slices"
 	"strings"
+
+	"github.com/borderwatch/borderwatch/rules"
 )
 
 // Config is borderwatch's whole configuration. Each area owns its section type (with yaml
@@ -14,6 +16,7 @@ type Config struct {
 	Observer ObserverConfig `yaml:"observer"`
 	Pipeline PipelineConfig `yaml:"pipeline"`
 	Output   OutputConfig   `yaml:"output"`
+	Rules    rules.Config   `yaml:"rules"`
 }
 
 // ObserverConfig names this sensor in every event (observer.*).
@@ -42,6 +45,7 @@ func defaultConfig() Config {
 		Observer: ObserverConfig{Name: host, Hostname: host},
 		Pipeline: PipelineConfig{QueueSize: 4096, BatchSize: 512},
 		Output:   OutputConfig{Sinks: []string{"pretty"}},
+		Rules:    rules.DefaultConfig(),
 	}
 }
 
