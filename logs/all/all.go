@@ -2,5 +2,6 @@
 package all
 
 import (
+	_ "github.com/borderwatch/borderwatch/logs/asa"  // Cisco ASA / FTD syslog
 	_ "github.com/borderwatch/borderwatch/logs/okta" // Okta System Log
 )

@@ -11,7 +11,7 @@ import (
 // SplitUser normalizes a user name as the syslog-text parsers report it, the same way for
 // every format: "DOMAIN\user" gives name "user" and domain "DOMAIN"; "user@example.com" gives
 // name "user", domain "example.com" and email "user@example.com"; anything else is the name.
-// Surrounding quotes and spaces are removed.
+// Surrounding quotes and spaces are removed. It agrees with logs.SplitUser.
 func SplitUser(raw string) borderwatch.User {
 	raw = strings.TrimSpace(raw)
 	if len(raw) >= 2 && (raw[0] == '"' || raw[0] == '\'') && raw[len(raw)-1] == raw[0] {
@@ -23,7 +23,7 @@ func SplitUser(raw string) borderwatch.User {
 	if i := strings.IndexByte(raw, '\\'); i > 0 && i < len(raw)-1 {
 		return borderwatch.User{Name: raw[i+1:], Domain: raw[:i]}
 	}
-	if i := strings.LastIndexByte(raw, '@'); i > 0 && i < len(raw)-1 {
+	if i := strings.LastIndexByte(raw, '@'); i > 0 && i < len(raw)-1 && !strings.ContainsAny(raw, " /") {
 		dom := raw[i+1:]
 		u := borderwatch.User{Name: raw[:i], Domain: dom}
 		if strings.IndexByte(dom, '.') > 0 {
@@ -36,14 +36,14 @@ func SplitUser(raw string) borderwatch.User {
 
 // Input describes where a record was read for borderwatch.input: a syslog sender, stdin
 // ("-") or a file path with its line.
-func Input(path string, line int64, sender string) *borderwatch.Input {
+func Input(path string, line int64, sender string) borderwatch.Input {
 	switch {
 	case sender != "":
-		return &borderwatch.Input{Type: "syslog", Path: path, Sender: sender}
+		return borderwatch.Input{Type: "syslog", Path: path, Sender: sender}
 	case path == "-":
-		return &borderwatch.Input{Type: "stdin", Line: line}
+		return borderwatch.Input{Type: "stdin", Line: line}
 	}
-	return &borderwatch.Input{Type: "file", Path: path, Line: line}
+	return borderwatch.Input{Type: "file", Path: path, Line: line}
 }
 
 // ParseAddr parses an IP address as appliances write it: plain, "[v6]", with a zone, or

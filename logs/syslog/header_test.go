@@ -109,9 +109,9 @@ func TestParseStamp(t *testing.T) {
 		{"2026-11-22 10:15:02 x", "2026-11-22T10:15:02Z", " x", true},
 		{"2026/11/22 10:15:02,a", "2026-11-22T10:15:02Z", ",a", true},
 		{"2026-11-22T10:15:02-0500 x", "2026-11-22T15:15:02Z", " x", true},
-		{"Dec 31 23:59:59 x", "2025-12-31T23:59:59Z", " x", true},       // before the received time
-		{"Jan  2 12:00:00 x", "2026-01-02T12:00:00Z", " x", true},       // slightly ahead: same year
-		{"Jan  1 00:00:01.5 x", "2026-01-01T00:00:01.5Z", " x", true},   // fraction
+		{"Dec 31 23:59:59 x", "2025-12-31T23:59:59Z", " x", true},             // before the received time
+		{"Jan  2 12:00:00 x", "2026-01-02T12:00:00Z", " x", true},             // slightly ahead: same year
+		{"Jan  1 00:00:01.5 x", "2026-01-01T00:00:01.5Z", " x", true},         // fraction
 		{"*Mar  1 00:00:12.345: x", "2026-03-01T00:00:12.345Z", ": x", false}, // far ahead → 2025
 		{"2026-02-30 10:15:02 x", "", "", false},
 		{"Foo 22 10:15:02 x", "", "", false},

@@ -222,7 +222,7 @@ func maxInt(a, b int) int {
 }
 
 // READMESections are the headings every format README carries.
-var READMESections = []string{"## What it reads", "## Configuration", "## Example", "## Fields"}
+var READMESections = []string{"## Reads", "## Configuration", "## Example", "## Fields"}
 
 // CheckREADME fails unless README.md exists and has every section of READMESections.
 func CheckREADME(t *testing.T) {
