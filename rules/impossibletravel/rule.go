@@ -1,0 +1,379 @@
+package impossibletravel
+
+import (
+	"container/heap"
+	"fmt"
+	"net/netip"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/borderwatch/borderwatch"
+	"github.com/borderwatch/borderwatch/rules"
+)
+
+func init() {
+	rules.Register(rules.Definition{
+		Name:        "impossible_travel",
+		ID:          "bw-impossible-travel-001",
+		Description: "Two successful logins of one user from places too far apart for the time between them, allowing for GeoIP accuracy.",
+		Version:     "1.0.0",
+		Category:    "location",
+		Severity:    rules.High,
+		Suppression: 6 * time.Hour,
+		Enabled:     true,
+		Threat:      rules.Threat("TA0001", "Initial Access", "T1078", "Valid Accounts"),
+		Params:      func() any { p := DefaultParams(); return &p },
+		New:         func(env rules.Env, p any) (rules.Detector, error) { return New(env, *p.(*Params)), nil },
+	})
+}
+
+// Params are the rule's settings.
+type Params struct {
+	MinDistanceKm      float64       `yaml:"min_distance_km"`      // effective distance below which nothing is travel
+	AlertSpeedKmh      float64       `yaml:"alert_speed_kmh"`      // impossible: high
+	ImprobableSpeedKmh float64       `yaml:"improbable_speed_kmh"` // improbable: medium
+	DefaultRadiusKm    float64       `yaml:"default_radius_km"`    // accuracy radius when GeoIP gives none
+	RoundTripWindow    time.Duration `yaml:"round_trip_window"`    // A→B→A within this window
+	MaxLateness        time.Duration `yaml:"max_lateness"`         // logins are held this long to be put in order
+	InteractiveOnly    bool          `yaml:"interactive_only"`     // skip logins the source marks non-interactive
+	// Logins from these categories are recorded with their tag but neither compared nor moving
+	// the user's baseline (consumer VPN exits, iCloud Private Relay, satellite ISPs).
+	NoBaselineCategories []string `yaml:"no_baseline_categories"`
+	// Providers that are never set aside and raise the score (Astrill is the favourite of
+	// the workers this product looks for).
+	RaiseProviders []string `yaml:"raise_providers"`
+}
+
+// DefaultParams returns the defaults from the detection design.
+func DefaultParams() Params {
+	return Params{
+		MinDistanceKm: 300, AlertSpeedKmh: 1000, ImprobableSpeedKmh: 700, DefaultRadiusKm: 50,
+		RoundTripWindow: 90 * time.Minute, MaxLateness: 5 * time.Minute, InteractiveOnly: true,
+		NoBaselineCategories: []string{"vpn", "relay", "satellite"},
+		RaiseProviders:       []string{"astrill"},
+	}
+}
+
+// Validate checks the settings.
+func (p *Params) Validate() error {
+	switch {
+	case p.MinDistanceKm < 0:
+		return fmt.Errorf("min_distance_km must be >= 0, e.g. 300")
+	case p.ImprobableSpeedKmh <= 0 || p.AlertSpeedKmh < p.ImprobableSpeedKmh:
+		return fmt.Errorf("need 0 < improbable_speed_kmh (%g) <= alert_speed_kmh (%g), e.g. 700 and 1000", p.ImprobableSpeedKmh, p.AlertSpeedKmh)
+	case p.DefaultRadiusKm < 0:
+		return fmt.Errorf("default_radius_km must be >= 0, e.g. 50")
+	case p.RoundTripWindow < 0 || p.MaxLateness < 0:
+		return fmt.Errorf("round_trip_window and max_lateness must be >= 0, e.g. 90m and 5m")
+	}
+	return nil
+}
+
+// login is what the rule remembers of one login.
+type login struct {
+	T       time.Time  `json:"t"`
+	IP      netip.Addr `json:"ip"`
+	Lat     float64    `json:"lat"`
+	Lon     float64    `json:"lon"`
+	R       float64    `json:"r"`
+	Country string     `json:"cc,omitempty"`
+	City    string     `json:"city,omitempty"`
+	ASN     uint32     `json:"asn,omitempty"`
+	Org     string     `json:"org,omitempty"`
+	Tag     string     `json:"tag,omitempty"` // why it did not move the baseline
+	Ref     string     `json:"ref,omitempty"`
+}
+
+type userState struct {
+	Base   *login  `json:"base,omitempty"`
+	Recent []login `json:"recent,omitempty"` // logins within the round-trip window, oldest first
+}
+
+// Rule is the configured impossible_travel rule. Not safe for concurrent use.
+type Rule struct {
+	p         Params
+	watched   rules.CountrySet
+	users     *rules.Table[userState]
+	pending   pendingHeap
+	seq       uint64
+	watermark time.Time
+}
+
+// New builds the rule.
+func New(env rules.Env, p Params) *Rule {
+	return &Rule{p: p, watched: env.Watched, users: rules.NewTable[userState](env.MaxEntries, env.TTL)}
+}
+
+type pending struct {
+	ev  *borderwatch.Event
+	seq uint64
+}
+
+type pendingHeap []pending
+
+func (h pendingHeap) Len() int { return len(h) }
+func (h pendingHeap) Less(i, j int) bool {
+	if !h[i].ev.Timestamp.Equal(h[j].ev.Timestamp) {
+		return h[i].ev.Timestamp.Before(h[j].ev.Timestamp)
+	}
+	return h[i].seq < h[j].seq
+}
+func (h pendingHeap) Swap(i, j int) { h[i], h[j] = h[j], h[i] }
+func (h *pendingHeap) Push(x any)   { *h = append(*h, x.(pending)) }
+func (h *pendingHeap) Pop() any {
+	old := *h
+	x := old[len(old)-1]
+	*h = old[:len(old)-1]
+	return x
+}
+
+// Evaluate implements rules.Detector. Logins are held up to max_lateness (event time) and then
+// evaluated in time order, so that a batch that arrives out of order gives the same alerts.
+// Held events are only read.
+func (r *Rule) Evaluate(ev *borderwatch.Event, emit func(rules.Finding)) {
+	if ev.Timestamp.After(r.watermark) {
+		r.watermark = ev.Timestamp
+	}
+	if r.relevant(ev) {
+		r.seq++
+		heap.Push(&r.pending, pending{ev: ev, seq: r.seq})
+	}
+	cut := r.watermark.Add(-r.p.MaxLateness)
+	for r.pending.Len() > 0 && !r.pending[0].ev.Timestamp.After(cut) {
+		r.evaluate(heap.Pop(&r.pending).(pending).ev, emit)
+	}
+}
+
+// Flush evaluates every held login.
+func (r *Rule) Flush(emit func(rules.Finding)) {
+	for r.pending.Len() > 0 {
+		r.evaluate(heap.Pop(&r.pending).(pending).ev, emit)
+	}
+}
+
+func (r *Rule) relevant(ev *borderwatch.Event) bool {
+	if !rules.IsSuccessfulLogin(ev) || (r.p.InteractiveOnly && !rules.IsInteractive(ev)) {
+		return false
+	}
+	g := ev.Source.Geo
+	return g != nil && g.Location != nil && !g.CountryOnly && ev.Source.IP.IsValid() && rules.UserKey(ev) != ""
+}
+
+func (r *Rule) toLogin(ev *borderwatch.Event) login {
+	g := ev.Source.Geo
+	l := login{T: ev.Timestamp, IP: ev.Source.IP.Unmap(), Lat: g.Location.Lat, Lon: g.Location.Lon,
+		R: float64(g.AccuracyRadius), Country: strings.ToUpper(g.CountryISOCode), City: g.CityName, Ref: rules.DocRef(ev)}
+	if l.R == 0 {
+		l.R = r.p.DefaultRadiusKm
+	}
+	if as := ev.Source.AS; as != nil {
+		l.ASN, l.Org = as.Number, as.Organization.Name
+	}
+	in := rules.Intel(ev, true)
+	if !r.raised(in) {
+		for _, c := range r.p.NoBaselineCategories {
+			if rules.HasCategory(in, c) {
+				l.Tag = c
+				break
+			}
+		}
+	}
+	return l
+}
+
+func (r *Rule) raised(in *borderwatch.Intel) bool {
+	for _, p := range rules.Providers(in) {
+		if slices.Contains(r.p.RaiseProviders, p) {
+			return true
+		}
+	}
+	return false
+}
+
+func (r *Rule) evaluate(ev *borderwatch.Event, emit func(rules.Finding)) {
+	key := rules.UserKey(ev)
+	st := r.users.Upsert(key, ev.Timestamp)
+	cur := r.toLogin(ev)
+	// Keep the round-trip history (every login, tagged or not) within its window.
+	keep := st.Recent[:0]
+	for _, l := range st.Recent {
+		if cur.T.Sub(l.T) <= r.p.RoundTripWindow {
+			keep = append(keep, l)
+		}
+	}
+	st.Recent = keep
+	defer func() {
+		st.Recent = append(st.Recent, cur)
+		if len(st.Recent) > 16 {
+			st.Recent = st.Recent[len(st.Recent)-16:]
+		}
+	}()
+	if cur.Tag != "" {
+		return // recorded with its tag; a consumer VPN or relay exit says nothing about where the user is
+	}
+	prev := st.Base
+	st.Base = &cur
+	if prev == nil {
+		return
+	}
+	if fired := r.compare(ev, prev, &cur, emit); fired {
+		return
+	}
+	r.roundTrip(ev, st.Recent, &cur, emit)
+}
+
+// compare checks the leg prev → cur and reports whether it raised a finding.
+func (r *Rule) compare(ev *borderwatch.Event, prev, cur *login, emit func(rules.Finding)) bool {
+	if prev.IP == cur.IP {
+		return false
+	}
+	if prev.IP.Is4() != cur.IP.Is4() && (prev.ASN != 0 && prev.ASN == cur.ASN || cur.T.Sub(prev.T) <= time.Minute) {
+		return false // one dual-stack device switching address family
+	}
+	d := haversineKm(prev.Lat, prev.Lon, cur.Lat, cur.Lon)
+	dEff := effectiveKm(d, prev.R, cur.R)
+	if dEff < r.p.MinDistanceKm {
+		return false
+	}
+	dt := cur.T.Sub(prev.T)
+	hours := max(dt, time.Minute).Hours()
+	speed := dEff / hours
+	if speed < r.p.ImprobableSpeedKmh {
+		return false
+	}
+	score := 70.0
+	grade := "impossible"
+	if speed < r.p.AlertSpeedKmh {
+		score, grade = 45, "improbable"
+	}
+	reasons := []string{
+		fmt.Sprintf("%.0f km between %s and %s (%.0f km after removing GeoIP accuracy radii of %.0f and %.0f km)",
+			d, place(prev), place(cur), dEff, prev.R, cur.R),
+		fmt.Sprintf("%s apart: %.0f km/h, %s (alert at %.0f km/h, improbable from %.0f km/h)",
+			fmtDur(dt), speed, grade, r.p.AlertSpeedKmh, r.p.ImprobableSpeedKmh),
+	}
+	score += r.raise(ev, prev, cur, &reasons)
+	prevEp := &borderwatch.Endpoint{IP: prev.IP, Geo: &borderwatch.Geo{CountryISOCode: prev.Country, CityName: prev.City,
+		Location: &borderwatch.GeoPoint{Lat: prev.Lat, Lon: prev.Lon}, AccuracyRadius: uint16(min(prev.R, 65535))}}
+	if prev.ASN != 0 {
+		prevEp.AS = &borderwatch.AS{Number: prev.ASN, Organization: borderwatch.Organization{Name: prev.Org}}
+	}
+	emit(rules.Finding{
+		Event: ev, Key: rules.UserKey(ev), Score: min(score, 100),
+		Message: fmt.Sprintf("%s logged in from %s %s after logging in from %s: %.0f km in %s (%.0f km/h), %s travel.",
+			rules.DisplayUser(ev), place(cur), cur.IP, place(prev), dEff, fmtDur(dt), speed, grade),
+		Reasons: reasons, Refs: []string{prev.Ref}, Countries: dedupe(prev.Country, cur.Country),
+		Users: []string{rules.DisplayUser(ev)}, Matched: []string{grade},
+		DistanceKm: dEff, SpeedKmh: speed, Previous: prevEp, PreviousTime: prev.T,
+	})
+	return true
+}
+
+// raise adds to the score for what makes travel worse than travel: Astrill, hosting ranges,
+// Tor, watched countries.
+func (r *Rule) raise(ev *borderwatch.Event, prev, cur *login, reasons *[]string) float64 {
+	add := 0.0
+	in := rules.Intel(ev, true)
+	if r.raised(in) {
+		add += 15
+		*reasons = append(*reasons, "the new login comes through "+strings.Join(rules.Providers(in), ", ")+", a VPN favoured by sanctioned remote workers")
+	}
+	if rules.HasCategory(in, "hosting") {
+		add += 10
+		*reasons = append(*reasons, "the new address is in a hosting range")
+	}
+	if rules.HasCategory(in, "tor") {
+		add += 10
+		*reasons = append(*reasons, "the new address is a Tor exit")
+	}
+	for _, c := range []string{prev.Country, cur.Country} {
+		if r.watched.Has(c) {
+			add += 15
+			*reasons = append(*reasons, "one end is in watched country "+c)
+			break
+		}
+	}
+	return add
+}
+
+// roundTrip catches A→B→A within the window: the user is back near an earlier login after a
+// login far away, a replayed session or a second operator.
+func (r *Rule) roundTrip(ev *borderwatch.Event, recent []login, cur *login, emit func(rules.Finding)) {
+	for i, a := range recent {
+		if a.Tag != "" {
+			continue
+		}
+		if effectiveKm(haversineKm(a.Lat, a.Lon, cur.Lat, cur.Lon), a.R, cur.R) >= r.p.MinDistanceKm {
+			continue
+		}
+		for _, b := range recent[i+1:] {
+			if b.Tag != "" {
+				continue
+			}
+			d := effectiveKm(haversineKm(a.Lat, a.Lon, b.Lat, b.Lon), a.R, b.R)
+			if d < r.p.MinDistanceKm {
+				continue
+			}
+			span := cur.T.Sub(a.T)
+			reasons := []string{
+				fmt.Sprintf("%s at %s, %s at %s, back to %s at %s: %.0f km away and back within %s",
+					place(&a), a.T.Format("15:04"), place(&b), b.T.Format("15:04"), place(cur), cur.T.Format("15:04"), d, fmtDur(span)),
+			}
+			score := 55 + r.raise(ev, &b, cur, &reasons)
+			emit(rules.Finding{
+				Event: ev, Key: rules.UserKey(ev), Score: min(score, 100),
+				Message: fmt.Sprintf("%s's logins went %s → %s → %s within %s: one session used from two places (replayed token or a second operator).",
+					rules.DisplayUser(ev), place(&a), place(&b), place(cur), fmtDur(span)),
+				Reasons: reasons, Refs: []string{a.Ref, b.Ref}, Countries: dedupe(a.Country, b.Country),
+				Users: []string{rules.DisplayUser(ev)}, Matched: []string{"round_trip"}, DistanceKm: d,
+			})
+			return
+		}
+	}
+}
+
+// LoadState implements rules.StatefulDetector.
+func (r *Rule) LoadState(each func(fn func(key string, value []byte) error) error) error {
+	return each(r.users.Load)
+}
+
+// SaveState implements rules.StatefulDetector.
+func (r *Rule) SaveState(put func(key string, value []byte, expires time.Time) error) error {
+	return r.users.Save("", put)
+}
+
+func place(l *login) string {
+	if l.City != "" {
+		return l.City + ", " + l.Country
+	}
+	if l.Country != "" {
+		return l.Country
+	}
+	return l.IP.String()
+}
+
+func fmtDur(d time.Duration) string {
+	if d < time.Minute {
+		return d.Round(time.Second).String()
+	}
+	d = d.Round(time.Minute)
+	h, m := int(d.Hours()), int(d.Minutes())%60
+	switch {
+	case h == 0:
+		return fmt.Sprintf("%d min", m)
+	case m == 0:
+		return fmt.Sprintf("%d h", h)
+	}
+	return fmt.Sprintf("%d h %d min", h, m)
+}
+
+func dedupe(xs ...string) []string {
+	var out []string
+	for _, x := range xs {
+		if x != "" && !slices.Contains(out, x) {
+			out = append(out, x)
+		}
+	}
+	return out
+}

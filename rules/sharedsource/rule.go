@@ -1,0 +1,197 @@
+package sharedsource
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/borderwatch/borderwatch"
+	"github.com/borderwatch/borderwatch/rules"
+)
+
+func init() {
+	rules.Register(rules.Definition{
+		Name:        "shared_source",
+		ID:          "bw-shared-source-001",
+		Description: "Several distinct users logging in successfully from one address or one residential /24 within a window (laptop farm).",
+		Version:     "1.0.0",
+		Category:    "shared_egress",
+		Severity:    rules.Medium,
+		Suppression: 24 * time.Hour,
+		Enabled:     true,
+		Threat:      rules.Threat("TA0001", "Initial Access", "T1078", "Valid Accounts"),
+		Params:      func() any { p := DefaultParams(); return &p },
+		New:         func(env rules.Env, p any) (rules.Detector, error) { return New(env, *p.(*Params)), nil },
+	})
+}
+
+// Params are the rule's settings.
+type Params struct {
+	MinUsers       int           `yaml:"min_users"`        // distinct users from one address
+	Window         time.Duration `yaml:"window"`           // ... within this window
+	Subnet         bool          `yaml:"subnet"`           // also count per residential subnet
+	SubnetMinUsers int           `yaml:"subnet_min_users"` // distinct users from one residential subnet
+	SubnetBitsV4   int           `yaml:"subnet_bits_v4"`
+	SubnetBitsV6   int           `yaml:"subnet_bits_v6"`
+	// Addresses in these categories are shared by design (corporate egress, mobile CGNAT,
+	// Private Relay, consumer VPN exits, Tor) and not counted.
+	IgnoreCategories []string `yaml:"ignore_categories"`
+	MaxUsersPerKey   int      `yaml:"max_users_per_key"` // bound on users remembered per address
+}
+
+// DefaultParams returns the defaults.
+func DefaultParams() Params {
+	return Params{MinUsers: 3, Window: 24 * time.Hour, Subnet: true, SubnetMinUsers: 4, SubnetBitsV4: 24, SubnetBitsV6: 56,
+		IgnoreCategories: []string{"corporate", "mobile", "relay", "satellite", "vpn", "tor"}, MaxUsersPerKey: 64}
+}
+
+// Validate checks the settings.
+func (p *Params) Validate() error {
+	switch {
+	case p.MinUsers < 2 || p.SubnetMinUsers < 2:
+		return fmt.Errorf("min_users and subnet_min_users must be >= 2, e.g. 3 and 4")
+	case p.Window <= 0:
+		return fmt.Errorf("window must be > 0, e.g. 24h")
+	case p.SubnetBitsV4 < 8 || p.SubnetBitsV4 > 32 || p.SubnetBitsV6 < 16 || p.SubnetBitsV6 > 128:
+		return fmt.Errorf("subnet_bits_v4 must be 8-32 and subnet_bits_v6 16-128, e.g. 24 and 56")
+	case p.MaxUsersPerKey < p.MinUsers:
+		return fmt.Errorf("max_users_per_key must be >= min_users")
+	}
+	return nil
+}
+
+type seen struct {
+	T   time.Time `json:"t"`
+	Ref string    `json:"ref"`
+}
+
+type keyState struct {
+	Users map[string]seen `json:"users"`
+}
+
+// Rule is the configured shared_source rule. Not safe for concurrent use.
+type Rule struct {
+	p    Params
+	keys *rules.Table[keyState]
+}
+
+// New builds the rule.
+func New(env rules.Env, p Params) *Rule {
+	return &Rule{p: p, keys: rules.NewTable[keyState](env.MaxEntries, max(env.TTL, p.Window))}
+}
+
+// Evaluate implements rules.Detector.
+func (r *Rule) Evaluate(ev *borderwatch.Event, emit func(rules.Finding)) {
+	if !rules.IsSuccessfulLogin(ev) || !ev.Source.IP.IsValid() {
+		return
+	}
+	user := rules.UserKey(ev)
+	if user == "" {
+		return
+	}
+	in := rules.Intel(ev, true)
+	if in != nil && (in.Internal || len(in.Allowlisted) > 0) {
+		return
+	}
+	for _, c := range r.p.IgnoreCategories {
+		if rules.HasCategory(in, c) {
+			return
+		}
+	}
+	ip := ev.Source.IP.Unmap()
+	if !ip.IsGlobalUnicast() || ip.IsPrivate() {
+		return
+	}
+	r.count(ev, "ip:"+ip.String(), user, r.p.MinUsers, ip.String(), emit)
+	if r.p.Subnet && (in == nil || len(in.Categories) == 0) {
+		bits := r.p.SubnetBitsV4
+		if ip.Is6() {
+			bits = r.p.SubnetBitsV6
+		}
+		pfx, _ := ip.Prefix(bits)
+		r.count(ev, "net:"+pfx.String(), user, r.p.SubnetMinUsers, "residential subnet "+pfx.String(), emit)
+	}
+}
+
+func (r *Rule) count(ev *borderwatch.Event, key, user string, minUsers int, what string, emit func(rules.Finding)) {
+	now := ev.Timestamp
+	st := r.keys.Upsert(key, now)
+	if st.Users == nil {
+		st.Users = map[string]seen{}
+	}
+	for u, s := range st.Users {
+		if now.Sub(s.T) > r.p.Window {
+			delete(st.Users, u)
+		}
+	}
+	_, known := st.Users[user]
+	if !known && len(st.Users) >= r.p.MaxUsersPerKey {
+		return
+	}
+	st.Users[user] = seen{T: now, Ref: rules.DocRef(ev)}
+	n := len(st.Users)
+	if known || n < minUsers {
+		return
+	}
+	users := make([]string, 0, n)
+	var refs []string
+	oldest := now
+	for u, s := range st.Users {
+		users = append(users, u)
+		if s.Ref != "" {
+			refs = append(refs, s.Ref)
+		}
+		if s.T.Before(oldest) {
+			oldest = s.T
+		}
+	}
+	sort.Strings(users)
+	sort.Strings(refs)
+	score := 60.0 + 8*float64(n-minUsers)
+	if strings.HasPrefix(key, "ip:") && n >= minUsers+1 {
+		score += 7
+	}
+	var countries []string
+	if c := rules.Country(&ev.Source); c != "" {
+		countries = []string{c}
+	}
+	emit(rules.Finding{
+		Event: ev, Key: key, Score: min(score, 95),
+		Message: fmt.Sprintf("%d distinct users logged in successfully from %s within %s: %s (one place for several employees: a laptop farm or a shared operator).",
+			n, describe(ev, what), fmtWindow(now.Sub(oldest)), strings.Join(users, ", ")),
+		Reasons: []string{
+			fmt.Sprintf("%d distinct users (threshold %d) from %s in %s", n, minUsers, what, fmtWindow(now.Sub(oldest))),
+			"latest: " + rules.DisplayUser(ev),
+		},
+		Refs: refs, Users: users, Countries: countries, Matched: []string{key},
+	})
+}
+
+func describe(ev *borderwatch.Event, what string) string {
+	if strings.HasPrefix(what, "residential subnet ") {
+		d := rules.DescribeEndpoint(&ev.Source)
+		if i := strings.IndexByte(d, ' '); i > 0 {
+			return what + " " + d[i+1:]
+		}
+		return what
+	}
+	return rules.DescribeEndpoint(&ev.Source)
+}
+
+func fmtWindow(d time.Duration) string {
+	if d < time.Hour {
+		return fmt.Sprintf("%d min", int(d.Minutes())+1)
+	}
+	return fmt.Sprintf("%.1f h", d.Hours())
+}
+
+// LoadState implements rules.StatefulDetector.
+func (r *Rule) LoadState(each func(fn func(key string, value []byte) error) error) error {
+	return each(r.keys.Load)
+}
+
+// SaveState implements rules.StatefulDetector.
+func (r *Rule) SaveState(put func(key string, value []byte, expires time.Time) error) error {
+	return r.keys.Save("", put)
+}
