@@ -1,6 +1,8 @@
 package logs
 
 import (
+	"github.com/borderwatch/borderwatch"
+
 	"net/netip"
 	"strconv"
 	"strings"
@@ -69,3 +71,18 @@ func ParsePort(s string) (uint16, bool) {
 
 // Dataset returns event.dataset for a format name: "borderwatch.<name>".
 func Dataset(format string) string { return "borderwatch." + format }
+
+// VendorGeo returns g as the vendor's own geolocation (client.geo), with a location only when
+// lat/lon are valid and not 0,0; nil when g carries nothing.
+func VendorGeo(g borderwatch.Geo, lat, lon float64, hasLoc bool) *borderwatch.Geo {
+	if hasLoc && (lat != 0 || lon != 0) && lat >= -90 && lat <= 90 && lon >= -180 && lon <= 180 {
+		g.Location = &borderwatch.GeoPoint{Lat: lat, Lon: lon}
+	}
+	if g == (borderwatch.Geo{}) {
+		return nil
+	}
+	return &g
+}
+
+// Ptr returns a pointer to v (for optional fields such as borderwatch.auth.interactive).
+func Ptr[T any](v T) *T { return &v }

@@ -16,6 +16,9 @@ import (
 // JSONString returns the string at keys, copied; "" when it is missing, null or not a string.
 // Numbers and booleans are returned in their JSON spelling, since vendors are not consistent.
 func JSONString(v *fastjson.Value, keys ...string) string {
+	if v == nil {
+		return ""
+	}
 	x := v.Get(keys...)
 	if x == nil {
 		return ""
@@ -105,17 +108,25 @@ func ParseTime(s string, loc *time.Location) (time.Time, error) {
 		return time.Time{}, ErrNoTime
 	}
 	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
-		return t.UTC(), nil
+		return checkYear(t.UTC(), s)
 	}
 	if loc == nil {
 		loc = time.UTC
 	}
 	for _, layout := range []string{"2006-01-02T15:04:05.999999999", "2006-01-02 15:04:05.999999999", "2006-01-02T15:04:05.999999999Z0700"} {
 		if t, err := time.ParseInLocation(layout, s, loc); err == nil {
-			return t.UTC(), nil
+			return checkYear(t.UTC(), s)
 		}
 	}
 	return time.Time{}, fmt.Errorf("bad timestamp %q", s)
+}
+
+// checkYear refuses times no log can carry (and that JSON output could not represent).
+func checkYear(t time.Time, s string) (time.Time, error) {
+	if y := t.Year(); y < 1970 || y > 2200 {
+		return time.Time{}, fmt.Errorf("timestamp %q is outside 1970-2200", s)
+	}
+	return t, nil
 }
 
 // EachDocument calls fn for every document in v: v itself, the elements of v when it is an
@@ -126,12 +137,12 @@ func EachDocument(v *fastjson.Value, wrappers []string, fn func(*fastjson.Value)
 	switch v.Type() {
 	case fastjson.TypeArray:
 		arr, _ := v.Array()
-		return eachElement(arr, fn)
+		return EachElement(arr, fn)
 	case fastjson.TypeObject:
 		for _, k := range wrappers {
 			if w := v.Get(k); w != nil && w.Type() == fastjson.TypeArray {
 				arr, _ := w.Array()
-				return eachElement(arr, fn)
+				return EachElement(arr, fn)
 			}
 		}
 		return fn(v)
@@ -139,19 +150,29 @@ func EachDocument(v *fastjson.Value, wrappers []string, fn func(*fastjson.Value)
 	return fmt.Errorf("want a JSON object, got %s", v.Type())
 }
 
-func eachElement(arr []*fastjson.Value, fn func(*fastjson.Value) error) error {
+// EachElement calls fn for each object in arr. Elements fn skips (ErrSkip) are left out
+// quietly unless every element is skipped; other failures are joined with their index.
+func EachElement(arr []*fastjson.Value, fn func(*fastjson.Value) error) error {
 	if len(arr) == 0 {
 		return fmt.Errorf("empty array: %w", ErrSkip)
 	}
 	var errs []error
+	skipped := 0
 	for i, e := range arr {
 		if e.Type() != fastjson.TypeObject {
 			errs = append(errs, fmt.Errorf("element %d: want a JSON object, got %s", i, e.Type()))
 			continue
 		}
 		if err := fn(e); err != nil {
+			if errors.Is(err, ErrSkip) {
+				skipped++
+				continue
+			}
 			errs = append(errs, fmt.Errorf("element %d: %w", i, err))
 		}
+	}
+	if skipped == len(arr) {
+		return fmt.Errorf("%d elements: %w", skipped, ErrSkip)
 	}
 	return errors.Join(errs...)
 }

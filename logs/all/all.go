@@ -2,6 +2,12 @@
 package all
 
 import (
-	_ "github.com/borderwatch/borderwatch/logs/asa"  // Cisco ASA / FTD syslog
-	_ "github.com/borderwatch/borderwatch/logs/okta" // Okta System Log
+	_ "github.com/borderwatch/borderwatch/logs/asa"        // Cisco ASA / AnyConnect syslog
+	_ "github.com/borderwatch/borderwatch/logs/cloudtrail" // AWS CloudTrail console sign-ins
+	_ "github.com/borderwatch/borderwatch/logs/duo"        // Cisco Duo authentication logs
+	_ "github.com/borderwatch/borderwatch/logs/entra"      // Microsoft Entra ID sign-ins
+	_ "github.com/borderwatch/borderwatch/logs/gworkspace" // Google Workspace login audit
+	_ "github.com/borderwatch/borderwatch/logs/m365"       // Microsoft 365 audit sign-ins
+	_ "github.com/borderwatch/borderwatch/logs/okta"       // Okta System Log
+	_ "github.com/borderwatch/borderwatch/logs/openssh"    // OpenSSH sshd
 )

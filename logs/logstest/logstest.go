@@ -203,3 +203,31 @@ func Fuzz(t *testing.T, format string, data []byte) {
 	}
 	_ = perr
 }
+
+// SameWhenDetected checks that auto-detection reads each sample exactly as the named format.
+func SameWhenDetected(t *testing.T, format string, samples ...string) {
+	t.Helper()
+	for _, sample := range samples {
+		named := Marshal(t, Read(t, logs.SourceConfig{Paths: []string{sample}, Format: format}))
+		detected := Marshal(t, Read(t, logs.SourceConfig{Paths: []string{sample}}))
+		if !bytes.Equal(named, detected) {
+			t.Errorf("%s: detected output differs from --format %s:\n%s", sample, format, diff(named, detected))
+		}
+	}
+}
+
+// AddSeeds adds each sample file, and each of its lines, to the fuzz corpus.
+func AddSeeds(f *testing.F, samples ...string) {
+	for _, s := range samples {
+		b, err := os.ReadFile(s)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(b)
+		for _, line := range bytes.Split(b, []byte("\n")) {
+			if len(bytes.TrimSpace(line)) > 0 {
+				f.Add(line)
+			}
+		}
+	}
+}

@@ -1,0 +1,21 @@
+package gworkspace_test
+
+import (
+	"testing"
+
+	"github.com/borderwatch/borderwatch/logs/logstest"
+	_ "github.com/borderwatch/borderwatch/logs/gworkspace"
+)
+
+var samples = []string{"testdata/login.ndjson", "testdata/page.json"}
+
+func TestGolden(t *testing.T) { logstest.Golden(t, "gworkspace", samples...) }
+
+func TestDetectedLikeNamed(t *testing.T) { logstest.SameWhenDetected(t, "gworkspace", samples...) }
+
+func TestReadme(t *testing.T) { logstest.CheckReadme(t) }
+
+func FuzzParse(f *testing.F) {
+	logstest.AddSeeds(f, samples...)
+	f.Fuzz(func(t *testing.T, data []byte) { logstest.Fuzz(t, "gworkspace", data) })
+}
