@@ -25,6 +25,12 @@ func (c *Clock) loc() *time.Location {
 	return c.Location
 }
 
+// Stamps outside these years are not taken for stamps (and stay printable as RFC 3339).
+const (
+	minYear = 1970
+	maxYear = 9998
+)
+
 // Date returns the time of a stamp without a year.
 func (c *Clock) Date(month time.Month, day, hour, min, sec, nsec int, received time.Time) time.Time {
 	loc := c.loc()
@@ -123,7 +129,7 @@ func (c *Clock) parseMonthFirst(b []byte, received time.Time) (time.Time, []byte
 		cc := Clock{Year: c.Year, Location: loc}
 		return cc.Date(mon, day, hh, mm, ss, nsec, received), rest, true
 	}
-	if day > daysIn(mon, year) {
+	if day > daysIn(mon, year) || year < minYear || year > maxYear {
 		return zero, b, false
 	}
 	return time.Date(year, mon, day, hh, mm, ss, nsec, loc).UTC(), rest, true
@@ -136,7 +142,7 @@ func (c *Clock) parseNumeric(b []byte) (time.Time, []byte, bool) {
 		return zero, b, false
 	}
 	year, n := digits(b, 4)
-	if n != 4 {
+	if n != 4 || year < minYear || year > maxYear {
 		return zero, b, false
 	}
 	sep := b[4]

@@ -98,3 +98,15 @@ func ParseAddrPort(s string) (netip.Addr, uint16, bool) {
 
 // Bool returns a pointer to b, for the optional booleans of the event model.
 func Bool(b bool) *bool { return &b }
+
+// Fill sets the fields that every event of a syslog-text format shares: event.kind,
+// event.dataset "borderwatch.<format>", event.module, event.original (raw, capped) and
+// borderwatch.input from the record's location.
+func Fill(ev *borderwatch.Event, format string, raw []byte, path string, line int64, sender string) {
+	ev.Event.Kind = borderwatch.KindEvent
+	ev.Event.Dataset = "borderwatch." + format
+	ev.Event.Module = format
+	ev.SetOriginal(string(raw))
+	in := Input(path, line, sender)
+	ev.Borderwatch.Input = &in
+}
