@@ -1,0 +1,267 @@
+package app
+
+import (
+	"crypto/aes"
+	"crypto/cipher"
+	"crypto/hkdf"
+	"crypto/sha256"
+	"encoding/binary"
+	"fmt"
+	"slices"
+)
+
+var quicV1Salt = []byte{0x38, 0x76, 0x2c, 0xf7, 0xf5, 0x59, 0x34, 0xb3, 0x4d, 0x17,
+	0x9a, 0xe6, 0xa4, 0xc8, 0x0c, 0xad, 0xcc, 0xbb, 0x7f, 0x0a}
+
+// maxCrypto bounds the CRYPTO stream a QUIC assembler keeps.
+const maxCrypto = 16 << 10
+
+// QUICKeys are the client Initial packet protection keys of one connection.
+type QUICKeys struct {
+	aead cipher.AEAD
+	iv   []byte
+	hp   cipher.Block
+}
+
+func expandLabel(secret []byte, label string, n int) ([]byte, error) {
+	full := "tls13 " + label
+	info := make([]byte, 0, 4+len(full))
+	info = binary.BigEndian.AppendUint16(info, uint16(n))
+	info = append(info, byte(len(full)))
+	info = append(info, full...)
+	info = append(info, 0)
+	return hkdf.Expand(sha256.New, secret, string(info), n)
+}
+
+// NewQUICKeys derives the client Initial keys (RFC 9001 §5.2) from the original destination
+// connection id.
+func NewQUICKeys(dcid []byte) (*QUICKeys, error) {
+	initial, err := hkdf.Extract(sha256.New, dcid, quicV1Salt)
+	if err != nil {
+		return nil, err
+	}
+	client, err := expandLabel(initial, "client in", 32)
+	if err != nil {
+		return nil, err
+	}
+	key, err := expandLabel(client, "quic key", 16)
+	if err != nil {
+		return nil, err
+	}
+	iv, err := expandLabel(client, "quic iv", 12)
+	if err != nil {
+		return nil, err
+	}
+	hpKey, err := expandLabel(client, "quic hp", 16)
+	if err != nil {
+		return nil, err
+	}
+	blk, err := aes.NewCipher(key)
+	if err != nil {
+		return nil, err
+	}
+	aead, err := cipher.NewGCM(blk)
+	if err != nil {
+		return nil, err
+	}
+	hp, err := aes.NewCipher(hpKey)
+	if err != nil {
+		return nil, err
+	}
+	return &QUICKeys{aead: aead, iv: iv, hp: hp}, nil
+}
+
+func varint(c *cursor) uint64 {
+	first := c.u8()
+	if !c.ok {
+		return 0
+	}
+	n := 1 << (first >> 6)
+	v := uint64(first & 0x3f)
+	for i := 1; i < n; i++ {
+		v = v<<8 | uint64(c.u8())
+	}
+	return v
+}
+
+// QUICInitialDCID returns the destination connection id if b starts with a QUIC v1 Initial
+// packet, or an error.
+func QUICInitialDCID(b []byte) ([]byte, error) {
+	if len(b) < 7 || b[0]&0xc0 != 0xc0 || (b[0]>>4)&3 != 0 || binary.BigEndian.Uint32(b[1:5]) != 1 {
+		return nil, errNotQUIC
+	}
+	n := int(b[5])
+	if n > 20 || len(b) < 6+n {
+		return nil, errNotQUIC
+	}
+	return b[6 : 6+n], nil
+}
+
+// OpenQUICInitial removes header protection from and decrypts the client Initial packet at the
+// start of b, returning its plaintext frames.
+func OpenQUICInitial(keys *QUICKeys, b []byte) ([]byte, error) {
+	if _, err := QUICInitialDCID(b); err != nil {
+		return nil, err
+	}
+	c := newCursor(b[5:])
+	c.bytes(int(c.u8())) // dcid
+	c.bytes(int(c.u8())) // scid
+	tl := varint(&c)
+	if tl > uint64(len(b)) {
+		return nil, fmt.Errorf("quic token length: %w", ErrMalformed)
+	}
+	c.bytes(int(tl))
+	length := varint(&c)
+	if !c.ok {
+		return nil, fmt.Errorf("quic header: %w", ErrMalformed)
+	}
+	pnOff := len(b) - len(c.b)
+	if length < 20 || uint64(pnOff)+length > uint64(len(b)) {
+		return nil, fmt.Errorf("quic length %d: %w", length, ErrMalformed)
+	}
+	var mask [16]byte
+	keys.hp.Encrypt(mask[:], b[pnOff+4:pnOff+20])
+	hdr := make([]byte, pnOff+4)
+	copy(hdr, b[:pnOff+4])
+	hdr[0] ^= mask[0] & 0x0f
+	pnLen := int(hdr[0]&3) + 1
+	var pn uint64
+	for i := 0; i < pnLen; i++ {
+		hdr[pnOff+i] ^= mask[1+i]
+		pn = pn<<8 | uint64(hdr[pnOff+i])
+	}
+	hdr = hdr[:pnOff+pnLen]
+	nonce := slices.Clone(keys.iv)
+	for i := 0; i < 8; i++ {
+		nonce[len(nonce)-1-i] ^= byte(pn >> (8 * i))
+	}
+	ct := b[pnOff+pnLen : pnOff+int(length)]
+	pt, err := keys.aead.Open(nil, nonce, ct, hdr)
+	if err != nil {
+		return nil, fmt.Errorf("quic initial: %w", err)
+	}
+	return pt, nil
+}
+
+// cryptoStream reassembles CRYPTO frame data by offset, bounded by maxCrypto.
+type cryptoStream struct {
+	buf    []byte
+	pieces []piece
+}
+
+type piece struct{ off, len int }
+
+// addFrames walks the frames of a decrypted Initial packet and stores CRYPTO data.
+func (s *cryptoStream) addFrames(pt []byte) error {
+	c := newCursor(pt)
+	for c.ok && !c.empty() {
+		typ := varint(&c)
+		switch {
+		case typ == 0x00 || typ == 0x01: // PADDING, PING
+		case typ == 0x02 || typ == 0x03: // ACK
+			varint(&c)
+			varint(&c)
+			n := varint(&c)
+			varint(&c)
+			for i := uint64(0); i < n && c.ok; i++ {
+				varint(&c)
+				varint(&c)
+			}
+			if typ == 0x03 {
+				varint(&c)
+				varint(&c)
+				varint(&c)
+			}
+		case typ == 0x06: // CRYPTO
+			off := varint(&c)
+			n := varint(&c)
+			data := c.bytes(int(min(n, uint64(len(pt)))))
+			if !c.ok || n != uint64(len(data)) {
+				return fmt.Errorf("quic crypto frame: %w", ErrMalformed)
+			}
+			if off+n > maxCrypto {
+				continue
+			}
+			end := int(off) + len(data)
+			if len(s.buf) < end {
+				s.buf = append(s.buf, make([]byte, end-len(s.buf))...)
+			}
+			copy(s.buf[off:], data)
+			s.pieces = append(s.pieces, piece{int(off), len(data)})
+		case typ == 0x1c || typ == 0x1d: // CONNECTION_CLOSE
+			return nil
+		default:
+			return fmt.Errorf("quic frame type %#x in initial: %w", typ, ErrMalformed)
+		}
+	}
+	if !c.ok {
+		return fmt.Errorf("quic frames: %w", ErrMalformed)
+	}
+	return nil
+}
+
+// contiguous returns the bytes available from offset 0 without a gap.
+func (s *cryptoStream) contiguous() []byte {
+	slices.SortFunc(s.pieces, func(a, b piece) int { return a.off - b.off })
+	end := 0
+	for _, p := range s.pieces {
+		if p.off > end {
+			break
+		}
+		end = max(end, p.off+p.len)
+	}
+	return s.buf[:end]
+}
+
+// QUICClientHello decrypts the given client Initial packets (in arrival order) and parses the
+// ClientHello carried in their CRYPTO frames. It returns ErrNeedMore when the ClientHello
+// continues in packets not given.
+func QUICClientHello(packets ...[]byte) (*ClientHello, error) {
+	var a QUICAssembler
+	var ch *ClientHello
+	var err error
+	for _, p := range packets {
+		ch, err = a.Add(p)
+		if err != ErrNeedMore {
+			return ch, err
+		}
+	}
+	return ch, err
+}
+
+// QUICAssembler collects the client Initial packets of one connection until its ClientHello
+// is complete. The zero value is ready to use; not safe for concurrent use.
+type QUICAssembler struct {
+	keys    *QUICKeys
+	stream  cryptoStream
+	packets int
+}
+
+// Add takes one UDP payload from the client.
+func (a *QUICAssembler) Add(b []byte) (*ClientHello, error) {
+	a.packets++
+	if a.packets > 8 {
+		return nil, fmt.Errorf("quic: no complete client hello in 8 packets: %w", ErrMalformed)
+	}
+	dcid, err := QUICInitialDCID(b)
+	if err != nil {
+		return nil, err
+	}
+	if a.keys == nil {
+		if a.keys, err = NewQUICKeys(dcid); err != nil {
+			return nil, err
+		}
+	}
+	pt, err := OpenQUICInitial(a.keys, b)
+	if err != nil {
+		return nil, err
+	}
+	if err := a.stream.addFrames(pt); err != nil {
+		return nil, err
+	}
+	body, err := handshakeMessage(a.stream.contiguous(), 1)
+	if err != nil {
+		return nil, err
+	}
+	return ParseClientHello(body)
+}

@@ -1,0 +1,73 @@
+package capture
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/borderwatch/borderwatch/capture/app"
+	"github.com/borderwatch/borderwatch/capture/flow"
+	"github.com/borderwatch/borderwatch/capture/pdns"
+)
+
+// Config is the capture section of borderwatch's configuration.
+type Config struct {
+	Flow       flow.Config     `yaml:"flow"`
+	PassiveDNS pdns.Config     `yaml:"passive_dns"`
+	Apps       []app.Signature `yaml:"apps"` // added after the built-in table; later entries win
+
+	// Live capture.
+	Interface     string        `yaml:"interface"`
+	Workers       int           `yaml:"workers"`        // AF_PACKET fanout members (1 = no fanout)
+	BPF           string        `yaml:"bpf"`            // tcpdump-syntax filter (see capture/README.md)
+	Snaplen       int           `yaml:"snaplen"`        // bytes kept per packet
+	Promiscuous   bool          `yaml:"promiscuous"`    // put the interface in promiscuous mode
+	RingMB        int           `yaml:"ring_mb"`        // ring size per worker, MiB
+	StatsInterval time.Duration `yaml:"stats_interval"` // how often interface statistics are logged
+
+	// Fragment reassembly bounds.
+	MaxFragDatagrams int           `yaml:"max_frag_datagrams"`
+	FragTimeout      time.Duration `yaml:"frag_timeout"`
+}
+
+// DefaultConfig returns the defaults documented in capture/README.md.
+func DefaultConfig() Config {
+	return Config{
+		Flow: flow.DefaultConfig(), PassiveDNS: pdns.DefaultConfig(),
+		Workers: 1, Snaplen: 262144, Promiscuous: true, RingMB: 64, StatsInterval: time.Minute,
+		MaxFragDatagrams: 1024, FragTimeout: 30 * time.Second,
+	}
+}
+
+// Validate reports settings that cannot work, naming the key and a value that would.
+func (c *Config) Validate() error {
+	var errs []error
+	if err := c.Flow.Validate(); err != nil {
+		errs = append(errs, fmt.Errorf("capture.%w", err))
+	}
+	if err := c.PassiveDNS.Validate(); err != nil {
+		errs = append(errs, fmt.Errorf("capture.%w", err))
+	}
+	if _, err := app.NewIdentifier(append(app.DefaultSignatures(), c.Apps...)); err != nil {
+		errs = append(errs, fmt.Errorf("capture.apps: %w", err))
+	}
+	if c.Workers < 1 || c.Workers > 64 {
+		errs = append(errs, fmt.Errorf("capture.workers must be between 1 and 64 (got %d), e.g. 2", c.Workers))
+	}
+	if c.Snaplen < 64 || c.Snaplen > 262144 {
+		errs = append(errs, fmt.Errorf("capture.snaplen must be between 64 and 262144 (got %d); 262144 keeps whole packets", c.Snaplen))
+	}
+	if c.RingMB < 1 || c.RingMB > 4096 {
+		errs = append(errs, fmt.Errorf("capture.ring_mb must be between 1 and 4096 (got %d), e.g. 64", c.RingMB))
+	}
+	if c.StatsInterval < 0 {
+		errs = append(errs, fmt.Errorf("capture.stats_interval must be >= 0 (0 logs only at exit), e.g. 60s"))
+	}
+	if c.MaxFragDatagrams < 1 {
+		errs = append(errs, fmt.Errorf("capture.max_frag_datagrams must be >= 1, e.g. 1024"))
+	}
+	if c.FragTimeout <= 0 {
+		errs = append(errs, fmt.Errorf("capture.frag_timeout must be > 0, e.g. 30s"))
+	}
+	return errors.Join(errs...)
+}

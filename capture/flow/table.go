@@ -1,0 +1,451 @@
+package flow
+
+import (
+	"fmt"
+	"net/netip"
+	"time"
+
+	"github.com/borderwatch/borderwatch/capture/decode"
+)
+
+// Config sets the flow table's timeouts and bound.
+type Config struct {
+	TCPTimeout    time.Duration `yaml:"tcp_timeout"`    // idle timeout of TCP flows
+	UDPTimeout    time.Duration `yaml:"udp_timeout"`    // idle timeout of UDP flows
+	ICMPTimeout   time.Duration `yaml:"icmp_timeout"`   // idle timeout of ICMP and other flows
+	CloseLinger   time.Duration `yaml:"close_linger"`   // how long a flow stays after FIN or RST
+	ActiveTimeout time.Duration `yaml:"active_timeout"` // interim record interval of long flows (0: none)
+	MaxFlows      int           `yaml:"max_flows"`      // flows tracked at once; the idlest is evicted beyond
+}
+
+// DefaultConfig returns the defaults: TCP 480 s, UDP 60 s, ICMP 10 s, linger 5 s, interim
+// records every 300 s, 1 048 576 flows.
+func DefaultConfig() Config {
+	return Config{
+		TCPTimeout: 480 * time.Second, UDPTimeout: 60 * time.Second, ICMPTimeout: 10 * time.Second,
+		CloseLinger: 5 * time.Second, ActiveTimeout: 300 * time.Second, MaxFlows: 1 << 20,
+	}
+}
+
+// Validate reports settings that cannot work.
+func (c *Config) Validate() error {
+	for _, t := range []struct {
+		name string
+		v    time.Duration
+		eg   string
+	}{{"tcp_timeout", c.TCPTimeout, "480s"}, {"udp_timeout", c.UDPTimeout, "60s"},
+		{"icmp_timeout", c.ICMPTimeout, "10s"}, {"close_linger", c.CloseLinger, "5s"}} {
+		if t.v <= 0 {
+			return fmt.Errorf("flow.%s must be > 0, e.g. %s", t.name, t.eg)
+		}
+	}
+	if c.ActiveTimeout < 0 {
+		return fmt.Errorf("flow.active_timeout must be >= 0 (0 turns interim records off), e.g. 300s")
+	}
+	if c.ActiveTimeout > 0 && c.ActiveTimeout < time.Second {
+		return fmt.Errorf("flow.active_timeout must be at least 1s (got %s), e.g. 300s", c.ActiveTimeout)
+	}
+	if c.MaxFlows < 1 {
+		return fmt.Errorf("flow.max_flows must be >= 1, e.g. 1048576")
+	}
+	return nil
+}
+
+// Reason says why a flow record was emitted.
+type Reason uint8
+
+// Record reasons.
+const (
+	ReasonIdle Reason = iota
+	ReasonFIN
+	ReasonRST
+	ReasonActive
+	ReasonEviction
+	ReasonEnd
+)
+
+var reasonNames = [...]string{"idle", "fin", "rst", "active", "eviction", "end"}
+
+func (r Reason) String() string { return reasonNames[r] }
+
+// Key is the packed, direction-free identity of a flow: the lower (address, port) first.
+type Key struct {
+	LoAddr, HiAddr [16]byte
+	LoPort, HiPort uint16
+	Proto          uint8
+	V6             bool
+}
+
+// Ext is what a flow carries beyond counters; allocated only when needed.
+type Ext struct {
+	VLANs      []uint16
+	Tunnel     decode.Tunnel
+	PassiveDNS string // destination name from passive DNS when the flow started
+	ClientMAC  [6]byte
+	HasMAC     bool
+	ICMPType   uint8
+	ICMPCode   uint8
+	App        any // the application analyzer's state (owned by the caller)
+}
+
+// Flow is one tracked session. Counters are indexed by side: 0 is the lower key side, 1 the
+// higher. Flows are owned by the Table and reused after their final record: the Report
+// callback must copy what it keeps.
+type Flow struct {
+	Key        Key
+	First      int64 // unix nanoseconds of the first packet
+	Last       int64 // unix nanoseconds of the last packet
+	lastReport int64
+	Packets    [2]uint64
+	Bytes      [2]uint64 // IP bytes (headers included) as on the wire
+	Payload    [2]uint64 // L4 payload bytes
+	Flags      [2]uint8  // TCP flags seen, OR-ed
+	ClientSide uint8     // which side (0 lo, 1 hi) is the client
+	state      uint8
+	class      uint8
+	prev, next uint32
+	Ext        *Ext
+}
+
+const (
+	stFIN0 = 1 << iota
+	stFIN1
+	stRST
+	stUsed
+)
+
+// Client returns the client's address and port (the SYN sender, or by port heuristics).
+func (f *Flow) Client() (netip.Addr, uint16) { return f.side(f.ClientSide) }
+
+// Server returns the server's address and port.
+func (f *Flow) Server() (netip.Addr, uint16) { return f.side(1 - f.ClientSide) }
+
+func (f *Flow) side(s uint8) (netip.Addr, uint16) {
+	a, p := f.Key.LoAddr, f.Key.LoPort
+	if s == 1 {
+		a, p = f.Key.HiAddr, f.Key.HiPort
+	}
+	if f.Key.V6 {
+		return netip.AddrFrom16(a), p
+	}
+	return netip.AddrFrom4([4]byte(a[:4])), p
+}
+
+// ExtOrNew returns f.Ext, allocating it first if needed.
+func (f *Flow) ExtOrNew() *Ext {
+	if f.Ext == nil {
+		f.Ext = &Ext{}
+	}
+	return f.Ext
+}
+
+// Record is the callback's view of an emitted record.
+type Record struct {
+	Flow   *Flow
+	Reason Reason
+	Final  bool
+	Time   time.Time // the record's time: last packet, or the sweep time for idle flows
+}
+
+// Stats count the table's work. Read them from the goroutine that owns the table.
+type Stats struct {
+	Flows   uint64 // flows created
+	Active  int    // flows tracked now
+	Records uint64 // records emitted (final and interim)
+	Interim uint64
+	Evicted uint64 // flows ended early because the table was full
+	Expired uint64 // flows ended by idle timeout
+	Closed  uint64 // flows ended by FIN/RST and linger
+	Flushed uint64 // flows ended by Flush
+}
+
+const (
+	classTCP = iota
+	classUDP
+	classOther
+	classClosing
+	numClasses
+)
+
+const chunkBits = 12
+const chunkSize = 1 << chunkBits
+
+// Table is a bounded flow table. The zero value is not usable: call NewTable. A Table is not
+// safe for concurrent use: each capture worker owns one.
+type Table struct {
+	cfg        Config
+	timeouts   [numClasses]int64
+	index      map[Key]uint32
+	chunks     [][]Flow
+	free       uint32 // head of the free list (linked by next), 0 = empty
+	used       uint32 // slots handed out so far (index 0 is never used)
+	head, tail [numClasses]uint32
+	report     func(Record)
+	serverPort func(proto uint8, port uint16) bool
+	lastSweep  int64
+	Stats      Stats
+}
+
+// NewTable returns a table that calls report for every record. serverPort, if not nil, tells
+// which ports are services when no SYN shows the client.
+func NewTable(cfg Config, report func(Record), serverPort func(proto uint8, port uint16) bool) *Table {
+	t := &Table{cfg: cfg, index: make(map[Key]uint32), report: report, serverPort: serverPort, used: 1}
+	t.timeouts = [numClasses]int64{int64(cfg.TCPTimeout), int64(cfg.UDPTimeout), int64(cfg.ICMPTimeout), int64(cfg.CloseLinger)}
+	return t
+}
+
+func (t *Table) at(i uint32) *Flow {
+	return &t.chunks[i>>chunkBits][i&(chunkSize-1)]
+}
+
+func (t *Table) alloc() uint32 {
+	if t.free != 0 {
+		i := t.free
+		t.free = t.at(i).next
+		return i
+	}
+	i := t.used
+	if int(i>>chunkBits) >= len(t.chunks) {
+		t.chunks = append(t.chunks, make([]Flow, chunkSize))
+	}
+	t.used++
+	return i
+}
+
+func (t *Table) unlink(i uint32, f *Flow) {
+	c := f.class
+	if f.prev != 0 {
+		t.at(f.prev).next = f.next
+	} else {
+		t.head[c] = f.next
+	}
+	if f.next != 0 {
+		t.at(f.next).prev = f.prev
+	} else {
+		t.tail[c] = f.prev
+	}
+	f.prev, f.next = 0, 0
+}
+
+func (t *Table) pushBack(i uint32, f *Flow, c uint8) {
+	f.class = c
+	f.prev, f.next = t.tail[c], 0
+	if t.tail[c] != 0 {
+		t.at(t.tail[c]).next = i
+	} else {
+		t.head[c] = i
+	}
+	t.tail[c] = i
+}
+
+func classOf(proto uint8) uint8 {
+	switch proto {
+	case decode.ProtoTCP:
+		return classTCP
+	case decode.ProtoUDP:
+		return classUDP
+	}
+	return classOther
+}
+
+// KeyOf returns the flow key of p and the side (0 lo, 1 hi) that sent it.
+func KeyOf(p *decode.Packet) (Key, uint8) {
+	var k Key
+	k.Proto = p.Proto
+	sp, dp := p.SrcPort, p.DstPort
+	if p.Proto == decode.ProtoICMP || p.Proto == decode.ProtoICMPv6 {
+		sp, dp = 0, 0
+	}
+	var s, d [16]byte
+	if p.Src.Is4() {
+		a, b := p.Src.As4(), p.Dst.As4()
+		copy(s[:], a[:])
+		copy(d[:], b[:])
+	} else {
+		s, d = p.Src.As16(), p.Dst.As16()
+		k.V6 = true
+	}
+	c := compare16(s, d)
+	if c < 0 || (c == 0 && sp <= dp) {
+		k.LoAddr, k.HiAddr, k.LoPort, k.HiPort = s, d, sp, dp
+		return k, 0
+	}
+	k.LoAddr, k.HiAddr, k.LoPort, k.HiPort = d, s, dp, sp
+	return k, 1
+}
+
+func compare16(a, b [16]byte) int {
+	for i := range a {
+		if a[i] != b[i] {
+			if a[i] < b[i] {
+				return -1
+			}
+			return 1
+		}
+	}
+	return 0
+}
+
+// Update accounts packet p and returns its flow, whether the flow is new, and whether p was
+// sent by the client. The flow stays valid until the next call into the table.
+func (t *Table) Update(p *decode.Packet) (f *Flow, isNew, fromClient bool) {
+	now := p.Timestamp.UnixNano()
+	if now-t.lastSweep >= int64(time.Second) {
+		t.Sweep(p.Timestamp)
+	}
+	k, side := KeyOf(p)
+	i, ok := t.index[k]
+	if ok {
+		f = t.at(i)
+		t.unlink(i, f)
+	} else {
+		if len(t.index) >= t.cfg.MaxFlows {
+			t.evictOne(p.Timestamp)
+		}
+		i = t.alloc()
+		f = t.at(i)
+		*f = Flow{Key: k, First: now, lastReport: now, state: stUsed}
+		f.ClientSide = t.clientSide(p, side)
+		t.index[k] = i
+		t.Stats.Flows++
+		isNew = true
+	}
+	if now > f.Last {
+		f.Last = now
+	}
+	f.Packets[side]++
+	f.Bytes[side] += uint64(p.IPLen)
+	f.Payload[side] += uint64(p.PayloadLen)
+	class := classOf(p.Proto)
+	if p.Proto == decode.ProtoTCP {
+		f.Flags[side] |= p.TCPFlags
+		if isNew && p.TCPFlags&(decode.FlagSYN|decode.FlagACK) == decode.FlagSYN|decode.FlagACK {
+			f.ClientSide = 1 - side
+		}
+		if p.TCPFlags&decode.FlagFIN != 0 {
+			f.state |= stFIN0 << side
+		}
+		if p.TCPFlags&decode.FlagRST != 0 {
+			f.state |= stRST
+		}
+		if f.state&stRST != 0 || f.state&(stFIN0|stFIN1) == stFIN0|stFIN1 {
+			class = classClosing
+		}
+	}
+	t.pushBack(i, f, class)
+	if t.cfg.ActiveTimeout > 0 && now-f.lastReport >= int64(t.cfg.ActiveTimeout) {
+		f.lastReport = now
+		t.Stats.Records++
+		t.Stats.Interim++
+		t.report(Record{Flow: f, Reason: ReasonActive, Time: p.Timestamp})
+	}
+	t.Stats.Active = len(t.index)
+	return f, isNew, side == f.ClientSide
+}
+
+// clientSide picks the client for a new flow from its first packet.
+func (t *Table) clientSide(p *decode.Packet, side uint8) uint8 {
+	if p.Proto == decode.ProtoTCP && p.TCPFlags&decode.FlagSYN != 0 {
+		return side // SYN sender; a SYN-ACK is corrected by the caller
+	}
+	if p.Proto == decode.ProtoICMP || p.Proto == decode.ProtoICMPv6 {
+		return side
+	}
+	sp, dp := p.SrcPort, p.DstPort
+	if t.serverPort != nil {
+		ss, ds := t.serverPort(p.Proto, sp), t.serverPort(p.Proto, dp)
+		if ss && !ds {
+			return 1 - side
+		}
+		if ds && !ss {
+			return side
+		}
+	}
+	if sp < 1024 && dp >= 1024 {
+		return 1 - side
+	}
+	if dp < 1024 && sp >= 1024 {
+		return side
+	}
+	if sp < dp && sp < 1024 {
+		return 1 - side
+	}
+	return side
+}
+
+// Sweep ends flows whose idle timeout (or linger) has passed at now.
+func (t *Table) Sweep(now time.Time) {
+	n := now.UnixNano()
+	t.lastSweep = n
+	for c := uint8(0); c < numClasses; c++ {
+		for t.head[c] != 0 {
+			i := t.head[c]
+			f := t.at(i)
+			if n-f.Last < t.timeouts[c] {
+				break
+			}
+			reason := ReasonIdle
+			if c == classClosing {
+				reason = ReasonFIN
+				if f.state&stRST != 0 {
+					reason = ReasonRST
+				}
+				t.Stats.Closed++
+			} else {
+				t.Stats.Expired++
+			}
+			t.finish(i, f, reason, time.Unix(0, f.Last))
+		}
+	}
+	t.Stats.Active = len(t.index)
+}
+
+// evictOne ends the flow that has been idle longest.
+func (t *Table) evictOne(now time.Time) {
+	var best uint32
+	var bestLast int64
+	for c := 0; c < numClasses; c++ {
+		if h := t.head[c]; h != 0 {
+			if f := t.at(h); best == 0 || f.Last < bestLast {
+				best, bestLast = h, f.Last
+			}
+		}
+	}
+	if best == 0 {
+		return
+	}
+	t.Stats.Evicted++
+	t.finish(best, t.at(best), ReasonEviction, now)
+}
+
+func (t *Table) finish(i uint32, f *Flow, reason Reason, at time.Time) {
+	t.unlink(i, f)
+	delete(t.index, f.Key)
+	t.Stats.Records++
+	t.report(Record{Flow: f, Reason: reason, Final: true, Time: at})
+	*f = Flow{next: t.free}
+	t.free = i
+}
+
+// Flush ends every flow (end of input or shutdown) with reason "end".
+func (t *Table) Flush() {
+	for c := uint8(0); c < numClasses; c++ {
+		for t.head[c] != 0 {
+			i := t.head[c]
+			f := t.at(i)
+			t.Stats.Flushed++
+			reason := ReasonEnd
+			if c == classClosing {
+				reason = ReasonFIN
+				if f.state&stRST != 0 {
+					reason = ReasonRST
+				}
+			}
+			t.finish(i, f, reason, time.Unix(0, f.Last))
+		}
+	}
+	t.Stats.Active = 0
+}
+
+// Len returns the number of flows tracked.
+func (t *Table) Len() int { return len(t.index) }

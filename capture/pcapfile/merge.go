@@ -1,0 +1,100 @@
+package pcapfile
+
+import (
+	"container/heap"
+	"io"
+)
+
+// Merger returns the records of several readers in timestamp order (ties keep the order in
+// which the readers were given). A reader that fails is reported once through Next's error and
+// then dropped, so the other files are still read. Not safe for concurrent use.
+type Merger struct {
+	h        mergeHeap
+	started  bool
+	last     *mergeItem
+	readers  []*Reader
+	deferred []deferredErr
+}
+
+type mergeItem struct {
+	r   *Reader
+	rec *Record
+	idx int
+}
+
+type mergeHeap []*mergeItem
+
+func (h mergeHeap) Len() int { return len(h) }
+func (h mergeHeap) Less(i, j int) bool {
+	a, b := h[i].rec.Timestamp, h[j].rec.Timestamp
+	if a.Equal(b) {
+		return h[i].idx < h[j].idx
+	}
+	return a.Before(b)
+}
+func (h mergeHeap) Swap(i, j int) { h[i], h[j] = h[j], h[i] }
+func (h *mergeHeap) Push(x any)   { *h = append(*h, x.(*mergeItem)) }
+func (h *mergeHeap) Pop() any {
+	old := *h
+	x := old[len(old)-1]
+	*h = old[:len(old)-1]
+	return x
+}
+
+// NewMerger merges readers.
+func NewMerger(readers []*Reader) *Merger {
+	return &Merger{readers: readers}
+}
+
+// Next returns the earliest pending record and its reader. At the end it returns io.EOF. When
+// a reader fails, Next returns (nil, that reader, err) once and continues with the others.
+func (m *Merger) Next() (*Record, *Reader, error) {
+	if !m.started {
+		m.started = true
+		var errR *Reader
+		var firstErr error
+		for i, r := range m.readers {
+			rec, err := r.Next()
+			if err != nil {
+				if err != io.EOF && firstErr == nil {
+					errR, firstErr = r, err
+				} else if err != io.EOF {
+					m.deferred = append(m.deferred, deferredErr{r, err})
+				}
+				continue
+			}
+			m.h = append(m.h, &mergeItem{r: r, rec: rec, idx: i})
+		}
+		heap.Init(&m.h)
+		if firstErr != nil {
+			return nil, errR, firstErr
+		}
+	}
+	if len(m.deferred) > 0 {
+		d := m.deferred[0]
+		m.deferred = m.deferred[1:]
+		return nil, d.r, d.err
+	}
+	if m.last != nil {
+		it := m.last
+		m.last = nil
+		rec, err := it.r.Next()
+		if err == nil {
+			it.rec = rec
+			heap.Push(&m.h, it)
+		} else if err != io.EOF {
+			return nil, it.r, err
+		}
+	}
+	if len(m.h) == 0 {
+		return nil, nil, io.EOF
+	}
+	it := heap.Pop(&m.h).(*mergeItem)
+	m.last = it
+	return it.rec, it.r, nil
+}
+
+type deferredErr struct {
+	r   *Reader
+	err error
+}

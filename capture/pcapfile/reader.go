@@ -1,0 +1,456 @@
+package pcapfile
+
+import (
+	"bufio"
+	"compress/gzip"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"math/bits"
+	"os"
+	"time"
+
+	"github.com/borderwatch/borderwatch/capture/decode"
+)
+
+// MaxRecord bounds one record's captured bytes; larger records are corrupt.
+const MaxRecord = 256 << 10
+
+const bufSize = 1 << 20
+
+// Errors wrapped by *DamageError.
+var (
+	ErrTruncated = errors.New("file ends inside a record")
+	ErrCorrupt   = errors.New("corrupt record")
+	ErrFormat    = errors.New("not a pcap or pcapng file")
+)
+
+// DamageError says where a capture file is damaged. Records before Offset were read.
+type DamageError struct {
+	Path   string
+	Offset int64 // byte offset of the damaged record (in the decompressed stream for gzip files)
+	Err    error
+}
+
+func (e *DamageError) Error() string {
+	return fmt.Sprintf("%s: byte offset %d: %v", e.Path, e.Offset, e.Err)
+}
+
+func (e *DamageError) Unwrap() error { return e.Err }
+
+// Record is one captured frame. Data aliases the reader's buffer and is valid until the
+// reader's next call to Next.
+type Record struct {
+	Data      []byte
+	Timestamp time.Time
+	WireLen   int
+	Link      decode.LinkType
+	Interface int    // pcapng interface index (0 for pcap)
+	IfName    string // pcapng if_name, when given
+	Offset    int64  // byte offset of the record
+}
+
+type format uint8
+
+const (
+	fmtPcap format = iota + 1
+	fmtPcapNG
+)
+
+type ngIface struct {
+	link    decode.LinkType
+	snaplen int
+	resol   uint8 // if_tsresol
+	offset  int64 // if_tsoffset, seconds
+	name    string
+}
+
+// Reader reads pcap (micro- and nanosecond, either byte order) and pcapng (several sections,
+// interfaces and link types) files, gzip-compressed or not. Create it with Open or NewReader;
+// not safe for concurrent use.
+type Reader struct {
+	path    string
+	br      *bufio.Reader
+	closer  io.Closer
+	gz      bool
+	format  format
+	order   binary.ByteOrder
+	nanos   bool            // pcap: nanosecond timestamps
+	link    decode.LinkType // pcap
+	snaplen int
+	ifaces  []ngIface
+	off     int64 // offset of the next unread byte
+	pending int   // bytes of the current record still to discard
+	rec     Record
+	err     error
+}
+
+// Open opens path ("-" for standard input) and reads its file header.
+func Open(path string) (*Reader, error) {
+	if path == "-" {
+		return NewReader(os.Stdin, "stdin")
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	r, err := NewReader(f, path)
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	r.closer = f
+	return r, nil
+}
+
+// NewReader reads a capture from rd, named path in errors.
+func NewReader(rd io.Reader, path string) (*Reader, error) {
+	br := bufio.NewReaderSize(rd, bufSize)
+	r := &Reader{path: path}
+	if m, err := br.Peek(2); err == nil && m[0] == 0x1f && m[1] == 0x8b {
+		zr, err := gzip.NewReader(br)
+		if err != nil {
+			return nil, fmt.Errorf("%s: gzip: %w", path, err)
+		}
+		r.gz = true
+		br = bufio.NewReaderSize(zr, bufSize)
+	}
+	r.br = br
+	if err := r.readHeader(); err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+// Path returns the name the reader was opened with.
+func (r *Reader) Path() string { return r.path }
+
+// Offset returns the offset of the next unread byte.
+func (r *Reader) Offset() int64 { return r.off + int64(r.pending) }
+
+// Close closes the underlying file (not standard input).
+func (r *Reader) Close() error {
+	if r.closer != nil {
+		return r.closer.Close()
+	}
+	return nil
+}
+
+func (r *Reader) damage(off int64, err error) error {
+	r.err = &DamageError{Path: r.path, Offset: off, Err: err}
+	return r.err
+}
+
+func (r *Reader) readHeader() error {
+	b, err := r.br.Peek(4)
+	if err != nil {
+		if err == io.EOF && len(b) == 0 {
+			return fmt.Errorf("%s: empty file: %w", r.path, ErrFormat)
+		}
+		return fmt.Errorf("%s: %w", r.path, ErrFormat)
+	}
+	switch binary.LittleEndian.Uint32(b) {
+	case 0xa1b2c3d4:
+		r.order, r.nanos = binary.LittleEndian, false
+	case 0xa1b23c4d:
+		r.order, r.nanos = binary.LittleEndian, true
+	case 0xd4c3b2a1:
+		r.order, r.nanos = binary.BigEndian, false
+	case 0x4d3cb2a1:
+		r.order, r.nanos = binary.BigEndian, true
+	case 0x0a0d0d0a:
+		r.format = fmtPcapNG
+		return r.ngHeader()
+	default:
+		return fmt.Errorf("%s: magic %x: %w", r.path, b, ErrFormat)
+	}
+	r.format = fmtPcap
+	h, err := r.br.Peek(24)
+	if err != nil {
+		return fmt.Errorf("%s: file header cut short: %w", r.path, ErrFormat)
+	}
+	r.snaplen = int(r.order.Uint32(h[16:20]))
+	r.link = decode.LinkType(r.order.Uint32(h[20:24]) & 0x03ffffff)
+	if _, err := r.br.Discard(24); err != nil {
+		return err
+	}
+	r.off = 24
+	if err := decode.CheckLink(r.link); err != nil {
+		return fmt.Errorf("%s: %w", r.path, err)
+	}
+	return nil
+}
+
+// Next returns the next record, io.EOF at the end, or a *DamageError (after which the reader
+// returns that error again).
+func (r *Reader) Next() (*Record, error) {
+	if r.err != nil {
+		return nil, r.err
+	}
+	if r.pending > 0 {
+		n, err := r.br.Discard(r.pending)
+		r.off += int64(n)
+		r.pending = 0
+		if err != nil {
+			return nil, r.damage(r.off, ErrTruncated)
+		}
+	}
+	if r.format == fmtPcap {
+		return r.nextPcap()
+	}
+	return r.nextNG()
+}
+
+func (r *Reader) nextPcap() (*Record, error) {
+	h, err := r.br.Peek(16)
+	if err != nil {
+		if len(h) == 0 && err == io.EOF {
+			r.err = io.EOF
+			return nil, io.EOF
+		}
+		return nil, r.readErr(err, fmt.Errorf("record header: %w (%d of 16 bytes)", ErrTruncated, len(h)))
+	}
+	sec := int64(r.order.Uint32(h[0:4]))
+	frac := int64(r.order.Uint32(h[4:8]))
+	incl := int(r.order.Uint32(h[8:12]))
+	orig := int(r.order.Uint32(h[12:16]))
+	if incl > MaxRecord || (r.snaplen > 0 && incl > max(r.snaplen, 65535)) {
+		return nil, r.damage(r.off, fmt.Errorf("%w: captured length %d exceeds the snap length %d", ErrCorrupt, incl, r.snaplen))
+	}
+	if (!r.nanos && frac >= 1e6) || (r.nanos && frac >= 1e9) {
+		return nil, r.damage(r.off, fmt.Errorf("%w: timestamp fraction %d out of range", ErrCorrupt, frac))
+	}
+	full, err := r.br.Peek(16 + incl)
+	if err != nil {
+		return nil, r.readErr(err, fmt.Errorf("%w: record wants %d bytes, %d remain", ErrTruncated, 16+incl, len(full)))
+	}
+	if !r.nanos {
+		frac *= 1000
+	}
+	r.rec = Record{Data: full[16:], Timestamp: time.Unix(sec, frac).UTC(), WireLen: max(orig, incl), Link: r.link, Offset: r.off}
+	r.pending = 16 + incl
+	return &r.rec, nil
+}
+
+// readErr turns a read failure into a damage report (truncation) or passes I/O errors on.
+func (r *Reader) readErr(err, damage error) error {
+	if err == io.EOF || err == io.ErrUnexpectedEOF {
+		return r.damage(r.off, damage)
+	}
+	if err == bufio.ErrBufferFull {
+		return r.damage(r.off, fmt.Errorf("%w: record larger than %d bytes", ErrCorrupt, bufSize))
+	}
+	r.err = fmt.Errorf("%s: byte offset %d: %w", r.path, r.off, err)
+	return r.err
+}
+
+// pcapng
+
+const (
+	blockSHB = 0x0A0D0D0A
+	blockIDB = 1
+	blockPB  = 2
+	blockSPB = 3
+	blockISB = 5
+	blockEPB = 6
+)
+
+func (r *Reader) ngHeader() error {
+	if err := r.ngSection(); err != nil {
+		var d *DamageError
+		if errors.As(err, &d) {
+			return fmt.Errorf("%s: section header: %w", r.path, ErrFormat)
+		}
+		return err
+	}
+	return nil
+}
+
+// ngSection reads a section header block at the current offset.
+func (r *Reader) ngSection() error {
+	h, err := r.br.Peek(12)
+	if err != nil {
+		return r.readErr(err, fmt.Errorf("section header: %w", ErrTruncated))
+	}
+	switch binary.LittleEndian.Uint32(h[8:12]) {
+	case 0x1A2B3C4D:
+		r.order = binary.LittleEndian
+	case 0x4D3C2B1A:
+		r.order = binary.BigEndian
+	default:
+		return r.damage(r.off, fmt.Errorf("%w: byte-order magic %x", ErrCorrupt, h[8:12]))
+	}
+	n := int(r.order.Uint32(h[4:8]))
+	if n < 28 || n%4 != 0 || n > MaxRecord {
+		return r.damage(r.off, fmt.Errorf("%w: section header length %d", ErrCorrupt, n))
+	}
+	if _, err := r.br.Peek(n); err != nil {
+		return r.readErr(err, fmt.Errorf("section header: %w", ErrTruncated))
+	}
+	r.ifaces = r.ifaces[:0]
+	d, _ := r.br.Discard(n)
+	r.off += int64(d)
+	return nil
+}
+
+func (r *Reader) nextNG() (*Record, error) {
+	for {
+		h, err := r.br.Peek(8)
+		if err != nil {
+			if len(h) == 0 && err == io.EOF {
+				r.err = io.EOF
+				return nil, io.EOF
+			}
+			return nil, r.readErr(err, fmt.Errorf("block header: %w (%d of 8 bytes)", ErrTruncated, len(h)))
+		}
+		typ := r.order.Uint32(h[0:4])
+		if typ == blockSHB {
+			if err := r.ngSection(); err != nil {
+				return nil, err
+			}
+			continue
+		}
+		n := int(r.order.Uint32(h[4:8]))
+		if n < 12 || n%4 != 0 || n > MaxRecord+64 {
+			return nil, r.damage(r.off, fmt.Errorf("%w: block length %d", ErrCorrupt, n))
+		}
+		b, err := r.br.Peek(n)
+		if err != nil {
+			return nil, r.readErr(err, fmt.Errorf("%w: block wants %d bytes, %d remain", ErrTruncated, n, len(b)))
+		}
+		if r.order.Uint32(b[n-4:]) != uint32(n) {
+			return nil, r.damage(r.off, fmt.Errorf("%w: block trailer length %d differs from header length %d", ErrCorrupt, r.order.Uint32(b[n-4:]), n))
+		}
+		body := b[8 : n-4]
+		switch typ {
+		case blockIDB:
+			if err := r.ngInterface(body); err != nil {
+				return nil, err
+			}
+		case blockEPB, blockPB, blockSPB:
+			rec, err := r.ngPacket(typ, body)
+			if err != nil {
+				return nil, err
+			}
+			if rec != nil {
+				r.pending = n
+				return rec, nil
+			}
+		}
+		d, _ := r.br.Discard(n)
+		r.off += int64(d)
+	}
+}
+
+func (r *Reader) ngInterface(body []byte) error {
+	if len(body) < 8 {
+		return r.damage(r.off, fmt.Errorf("%w: interface block of %d bytes", ErrCorrupt, len(body)))
+	}
+	if len(r.ifaces) >= 4096 {
+		return r.damage(r.off, fmt.Errorf("%w: more than 4096 interfaces", ErrCorrupt))
+	}
+	ifc := ngIface{link: decode.LinkType(r.order.Uint16(body[0:2])), snaplen: int(r.order.Uint32(body[4:8])), resol: 6}
+	opts := body[8:]
+	for len(opts) >= 4 {
+		code := r.order.Uint16(opts[0:2])
+		l := int(r.order.Uint16(opts[2:4]))
+		if 4+l > len(opts) {
+			break
+		}
+		v := opts[4 : 4+l]
+		switch {
+		case code == 0:
+			opts = nil
+			continue
+		case code == 2:
+			ifc.name = string(v)
+		case code == 9 && l >= 1:
+			ifc.resol = v[0]
+		case code == 14 && l >= 8:
+			ifc.offset = int64(r.order.Uint64(v))
+		}
+		opts = opts[min(4+(l+3)&^3, len(opts)):]
+	}
+	r.ifaces = append(r.ifaces, ifc)
+	return nil
+}
+
+func (r *Reader) ngPacket(typ uint32, body []byte) (*Record, error) {
+	var (
+		ifID       int
+		ts         uint64
+		incl, orig int
+		data       []byte
+	)
+	switch typ {
+	case blockEPB:
+		if len(body) < 20 {
+			return nil, r.damage(r.off, fmt.Errorf("%w: enhanced packet block of %d bytes", ErrCorrupt, len(body)))
+		}
+		ifID = int(r.order.Uint32(body[0:4]))
+		ts = uint64(r.order.Uint32(body[4:8]))<<32 | uint64(r.order.Uint32(body[8:12]))
+		incl = int(r.order.Uint32(body[12:16]))
+		orig = int(r.order.Uint32(body[16:20]))
+		data = body[20:]
+	case blockPB:
+		if len(body) < 20 {
+			return nil, r.damage(r.off, fmt.Errorf("%w: packet block of %d bytes", ErrCorrupt, len(body)))
+		}
+		ifID = int(r.order.Uint16(body[0:2]))
+		ts = uint64(r.order.Uint32(body[4:8]))<<32 | uint64(r.order.Uint32(body[8:12]))
+		incl = int(r.order.Uint32(body[12:16]))
+		orig = int(r.order.Uint32(body[16:20]))
+		data = body[20:]
+	case blockSPB:
+		if len(body) < 4 {
+			return nil, r.damage(r.off, fmt.Errorf("%w: simple packet block of %d bytes", ErrCorrupt, len(body)))
+		}
+		orig = int(r.order.Uint32(body[0:4]))
+		data = body[4:]
+		incl = min(orig, len(data))
+		if len(r.ifaces) > 0 && r.ifaces[0].snaplen > 0 {
+			incl = min(incl, r.ifaces[0].snaplen)
+		}
+	}
+	if ifID >= len(r.ifaces) {
+		return nil, r.damage(r.off, fmt.Errorf("%w: packet names interface %d, but %d are described", ErrCorrupt, ifID, len(r.ifaces)))
+	}
+	if incl > len(data) {
+		return nil, r.damage(r.off, fmt.Errorf("%w: captured length %d exceeds the block", ErrCorrupt, incl))
+	}
+	ifc := &r.ifaces[ifID]
+	if err := decode.CheckLink(ifc.link); err != nil {
+		return nil, r.damage(r.off, fmt.Errorf("interface %d: %w", ifID, err))
+	}
+	r.rec = Record{Data: data[:incl], Timestamp: ngTime(ts, ifc.resol, ifc.offset), WireLen: max(orig, incl),
+		Link: ifc.link, Interface: ifID, IfName: ifc.name, Offset: r.off}
+	return &r.rec, nil
+}
+
+var pow10 = [...]uint64{1, 10, 100, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19}
+
+// ngTime converts a pcapng timestamp in units of if_tsresol to a time.
+func ngTime(ts uint64, resol uint8, offset int64) time.Time {
+	var sec, nsec uint64
+	if resol&0x80 == 0 {
+		e := min(int(resol), 19)
+		unit := pow10[e]
+		sec, nsec = ts/unit, ts%unit
+		if e <= 9 {
+			nsec *= pow10[9-e]
+		} else {
+			nsec /= pow10[e-9]
+		}
+	} else {
+		e := min(int(resol&0x7f), 63)
+		sec = ts >> e
+		frac := ts & (1<<e - 1)
+		hi, lo := bits.Mul64(frac, 1e9)
+		nsec = (hi << (64 - e)) | (lo >> e)
+		if e == 0 {
+			nsec = 0
+		}
+	}
+	return time.Unix(int64(sec)+offset, int64(nsec)).UTC()
+}

@@ -1,0 +1,405 @@
+package capture
+
+import (
+	"encoding/binary"
+	"encoding/hex"
+	"fmt"
+	"hash/fnv"
+	"log/slog"
+	"net/netip"
+	"strconv"
+	"time"
+
+	"github.com/borderwatch/borderwatch"
+	"github.com/borderwatch/borderwatch/capture/app"
+	"github.com/borderwatch/borderwatch/capture/decode"
+	"github.com/borderwatch/borderwatch/capture/flow"
+	"github.com/borderwatch/borderwatch/capture/pdns"
+)
+
+// Shared is what all workers of one capture share: the identification table and the passive
+// DNS cache. Both are safe for concurrent use.
+type Shared struct {
+	Identifier *app.Identifier
+	PassiveDNS *pdns.Cache
+}
+
+// NewShared builds the shared parts from cfg.
+func NewShared(cfg Config) (*Shared, error) {
+	id, err := app.NewIdentifier(append(app.DefaultSignatures(), cfg.Apps...))
+	if err != nil {
+		return nil, fmt.Errorf("capture.apps: %w", err)
+	}
+	return &Shared{Identifier: id, PassiveDNS: pdns.New(cfg.PassiveDNS)}, nil
+}
+
+// Processor turns frames into flow records and flow records into events: decoder, flow table
+// and analyzers of one worker. It is not safe for concurrent use; each worker owns one.
+type Processor struct {
+	dec      *decode.Decoder
+	table    *flow.Table
+	an       app.Analyzer
+	shared   *Shared
+	out      func(*borderwatch.Event)
+	observer borderwatch.Observer
+	input    borderwatch.Input
+	apkt     app.Packet
+	log      *slog.Logger
+}
+
+// NewProcessor returns a processor that hands every event to out (which owns it afterwards).
+func NewProcessor(cfg Config, shared *Shared, observer borderwatch.Observer, out func(*borderwatch.Event), log *slog.Logger) *Processor {
+	p := &Processor{shared: shared, out: out, observer: observer, log: log}
+	p.dec = decode.New(decode.Config{MaxFragDatagrams: cfg.MaxFragDatagrams, FragTimeout: cfg.FragTimeout})
+	p.table = flow.NewTable(cfg.Flow, p.report, shared.Identifier.IsServerPort)
+	if shared.PassiveDNS != nil {
+		p.an.OnDNS = shared.PassiveDNS.Put
+	}
+	p.input = borderwatch.Input{Type: "pcap"}
+	return p
+}
+
+// SetInput names where the next packets come from (borderwatch.input of the events).
+func (p *Processor) SetInput(typ, path string) { p.input = borderwatch.Input{Type: typ, Path: path} }
+
+// Packet processes one frame. Data is not kept after the call returns.
+func (p *Processor) Packet(link decode.LinkType, data []byte, ts time.Time, wireLen int) decode.Status {
+	pkt, st := p.dec.Decode(link, data, ts, wireLen)
+	if st != decode.OK {
+		return st
+	}
+	f, isNew, fromClient := p.table.Update(pkt)
+	if isNew {
+		p.newFlow(f, pkt, fromClient)
+	}
+	if len(pkt.Payload) > 0 {
+		var s *app.State
+		if f.Ext != nil {
+			s, _ = f.Ext.App.(*app.State)
+		}
+		if s == nil {
+			s = &app.State{}
+			f.ExtOrNew().App = s
+		}
+		p.apkt = app.Packet{Proto: pkt.Proto, SrcPort: pkt.SrcPort, DstPort: pkt.DstPort, Seq: pkt.TCPSeq,
+			Payload: pkt.Payload, Cut: len(pkt.Payload) < pkt.PayloadLen, Time: ts, FromClient: fromClient}
+		p.an.Inspect(s, &p.apkt)
+		p.apkt.Payload = nil
+	}
+	return decode.OK
+}
+
+func (p *Processor) newFlow(f *flow.Flow, pkt *decode.Packet, fromClient bool) {
+	if pkt.NumVLANs > 0 {
+		f.ExtOrNew().VLANs = append([]uint16(nil), pkt.VLANs[:pkt.NumVLANs]...)
+	}
+	if pkt.Tunnel.Type != decode.TunnelNone {
+		f.ExtOrNew().Tunnel = pkt.Tunnel
+	}
+	if fromClient && pkt.HasMAC {
+		e := f.ExtOrNew()
+		e.ClientMAC, e.HasMAC = pkt.SrcMAC, true
+	}
+	if pkt.Proto == decode.ProtoICMP || pkt.Proto == decode.ProtoICMPv6 {
+		e := f.ExtOrNew()
+		e.ICMPType, e.ICMPCode = uint8(pkt.SrcPort), uint8(pkt.DstPort)
+	}
+	if p.shared.PassiveDNS != nil {
+		srv, _ := f.Server()
+		if name, ok := p.shared.PassiveDNS.Get(srv, pkt.Timestamp); ok {
+			f.ExtOrNew().PassiveDNS = name
+		}
+	}
+}
+
+// Sweep ends idle flows as of now (live capture calls it on a timer).
+func (p *Processor) Sweep(now time.Time) { p.table.Sweep(now) }
+
+// Flush ends every flow (end of input).
+func (p *Processor) Flush() { p.table.Flush() }
+
+// Stats returns the processor's counters.
+func (p *Processor) Stats() Stats {
+	return Stats{Decode: p.dec.Stats, Flow: p.table.Stats, App: p.an.Stats}
+}
+
+// Stats gathers a worker's counters.
+type Stats struct {
+	Decode decode.Stats
+	Flow   flow.Stats
+	App    app.Stats
+}
+
+// Add sums counters of several workers.
+func (s *Stats) Add(o Stats) {
+	d, od := &s.Decode, o.Decode
+	d.Frames += od.Frames
+	d.Decoded += od.Decoded
+	d.NotIP += od.NotIP
+	d.Truncated += od.Truncated
+	d.SnapCut += od.SnapCut
+	d.Malformed += od.Malformed
+	d.Unsupported += od.Unsupported
+	d.Tunneled += od.Tunneled
+	d.Fragments += od.Fragments
+	d.Reassembled += od.Reassembled
+	d.FragEvicted += od.FragEvicted
+	d.FragExpired += od.FragExpired
+	d.FragRejected += od.FragRejected
+	f, of := &s.Flow, o.Flow
+	f.Flows += of.Flows
+	f.Active += of.Active
+	f.Records += of.Records
+	f.Interim += of.Interim
+	f.Evicted += of.Evicted
+	f.Expired += of.Expired
+	f.Closed += of.Closed
+	f.Flushed += of.Flushed
+	a, oa := &s.App, o.App
+	a.TLSClientHellos += oa.TLSClientHellos
+	a.TLSServerHellos += oa.TLSServerHellos
+	a.TLSCerts += oa.TLSCerts
+	a.QUICInitials += oa.QUICInitials
+	a.DNSMessages += oa.DNSMessages
+	a.HTTPRequests += oa.HTTPRequests
+	a.SSHBanners += oa.SSHBanners
+	a.TLSErrors += oa.TLSErrors
+	a.QUICErrors += oa.QUICErrors
+	a.DNSErrors += oa.DNSErrors
+	a.HTTPErrors += oa.HTTPErrors
+	a.SSHErrors += oa.SSHErrors
+	a.CertErrors += oa.CertErrors
+	a.Gaps += oa.Gaps
+	a.Oversize += oa.Oversize
+}
+
+// LogAttrs returns the counters as log attributes.
+func (s *Stats) LogAttrs() []any {
+	d, f, a := s.Decode, s.Flow, s.App
+	return []any{
+		slog.Group("decode", "frames", d.Frames, "decoded", d.Decoded, "not_ip", d.NotIP, "truncated", d.Truncated,
+			"snap_cut", d.SnapCut, "malformed", d.Malformed, "unsupported", d.Unsupported, "tunneled", d.Tunneled,
+			"fragments", d.Fragments, "reassembled", d.Reassembled, "frag_evicted", d.FragEvicted,
+			"frag_expired", d.FragExpired, "frag_rejected", d.FragRejected),
+		slog.Group("flow", "flows", f.Flows, "records", f.Records, "interim", f.Interim, "evicted", f.Evicted,
+			"expired", f.Expired, "closed", f.Closed, "flushed", f.Flushed),
+		slog.Group("app", "tls_client_hellos", a.TLSClientHellos, "tls_server_hellos", a.TLSServerHellos,
+			"certificates", a.TLSCerts, "quic_initials", a.QUICInitials, "dns", a.DNSMessages, "http", a.HTTPRequests,
+			"ssh", a.SSHBanners, "tls_errors", a.TLSErrors, "quic_errors", a.QUICErrors, "dns_errors", a.DNSErrors,
+			"http_errors", a.HTTPErrors, "ssh_errors", a.SSHErrors, "cert_errors", a.CertErrors, "gaps", a.Gaps,
+			"oversize", a.Oversize),
+	}
+}
+
+var flagNames = [...]string{"FIN", "SYN", "RST", "PSH", "ACK", "URG", "ECE", "CWR"}
+
+func transportName(proto uint8) string {
+	switch proto {
+	case decode.ProtoTCP:
+		return "tcp"
+	case decode.ProtoUDP:
+		return "udp"
+	case decode.ProtoICMP:
+		return "icmp"
+	case decode.ProtoICMPv6:
+		return "ipv6-icmp"
+	case decode.ProtoSCTP:
+		return "sctp"
+	case decode.ProtoGRE:
+		return "gre"
+	case decode.ProtoESP:
+		return "esp"
+	case decode.ProtoAH:
+		return "ah"
+	}
+	return strconv.Itoa(int(proto))
+}
+
+func flowID(f *flow.Flow) string {
+	h := fnv.New64a()
+	h.Write(f.Key.LoAddr[:])
+	h.Write(f.Key.HiAddr[:])
+	var b [13]byte
+	binary.BigEndian.PutUint16(b[0:], f.Key.LoPort)
+	binary.BigEndian.PutUint16(b[2:], f.Key.HiPort)
+	b[4] = f.Key.Proto
+	binary.BigEndian.PutUint64(b[5:], uint64(f.First))
+	h.Write(b[:])
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// report turns a flow record into an event.
+func (p *Processor) report(r flow.Record) {
+	ev := p.event(r)
+	p.out(ev)
+	if r.Final && r.Flow.Ext != nil {
+		if s, ok := r.Flow.Ext.App.(*app.State); ok {
+			s.Release()
+		}
+	}
+}
+
+func (p *Processor) event(r flow.Record) *borderwatch.Event {
+	f := r.Flow
+	cIP, cPort := f.Client()
+	sIP, sPort := f.Server()
+	c, s := f.ClientSide, 1-f.ClientSide
+	proto := f.Key.Proto
+	transport := transportName(proto)
+	ev := &borderwatch.Event{Timestamp: r.Time.UTC()}
+	typ := "start"
+	if r.Final {
+		typ = "end"
+	}
+	ev.Event = borderwatch.EventMeta{
+		Kind: borderwatch.KindEvent, Category: []string{borderwatch.CategoryNetwork, borderwatch.CategorySession},
+		Type: []string{"connection", typ}, Action: "network_flow", Dataset: "borderwatch.flow", Module: "capture",
+		Start: time.Unix(0, f.First).UTC(), End: time.Unix(0, f.Last).UTC(),
+	}
+	ev.Source = borderwatch.Endpoint{IP: cIP, Port: cPort, Bytes: f.Bytes[c], Packets: f.Packets[c]}
+	ev.Destination = borderwatch.Endpoint{IP: sIP, Port: sPort, Bytes: f.Bytes[s], Packets: f.Packets[s]}
+	netType := "ipv4"
+	if f.Key.V6 {
+		netType = "ipv6"
+	}
+	ev.Network = borderwatch.Network{Transport: transport, Type: netType, IANANumber: strconv.Itoa(int(proto)),
+		Bytes: f.Bytes[0] + f.Bytes[1], Packets: f.Packets[0] + f.Packets[1]}
+	fl := &borderwatch.Flow{ID: flowID(f), Final: r.Final, Reason: r.Reason.String(),
+		SourcePayload: f.Payload[c], DestPayload: f.Payload[s]}
+	if flags := f.Flags[0] | f.Flags[1]; proto == decode.ProtoTCP && flags != 0 {
+		for i, n := range flagNames {
+			if flags&(1<<i) != 0 {
+				fl.TCPFlags = append(fl.TCPFlags, n)
+			}
+		}
+	}
+	var icmpType, icmpCode uint16
+	var st *app.State
+	var pdnsName string
+	if e := f.Ext; e != nil {
+		if len(e.VLANs) > 0 {
+			fl.VLANs = e.VLANs
+			ev.Network.VLAN = &borderwatch.VLAN{ID: strconv.Itoa(int(e.VLANs[0]))}
+		}
+		if e.Tunnel.Type != decode.TunnelNone {
+			fl.Tunnel = &borderwatch.Tunnel{Type: e.Tunnel.Type.String(), SourceIP: e.Tunnel.Src, DestIP: e.Tunnel.Dst, VNI: e.Tunnel.VNI}
+		}
+		if e.HasMAC {
+			ev.Source.MAC = formatMAC(e.ClientMAC)
+		}
+		icmpType, icmpCode = uint16(e.ICMPType), uint16(e.ICMPCode)
+		if e.PassiveDNS != "" {
+			pdnsName = e.PassiveDNS
+			fl.PassiveDNS = []string{e.PassiveDNS}
+		}
+		st, _ = e.App.(*app.State)
+	}
+	if proto == decode.ProtoICMP || proto == decode.ProtoICMPv6 {
+		ev.Network.CommunityID = flow.CommunityID(0, cIP, sIP, icmpType, icmpCode, proto)
+	} else {
+		ev.Network.CommunityID = flow.CommunityID(0, cIP, sIP, cPort, sPort, proto)
+	}
+	ev.Borderwatch.Flow = fl
+	if st != nil {
+		p.copyMeta(ev, st, !r.Final)
+	}
+	if ev.Destination.Domain == "" && pdnsName != "" {
+		ev.Destination.Domain = pdnsName
+	}
+	ev.Borderwatch.App = p.shared.Identifier.Identify(app.Evidence{Proto: proto, ServerPort: sPort, State: st, PassiveDNS: pdnsName})
+	if st != nil && (st.SSH != nil || st.RDP != nil || st.VNC != nil) {
+		if ev.Borderwatch.App == nil {
+			ev.Borderwatch.App = &borderwatch.App{}
+		}
+		a := ev.Borderwatch.App
+		if st.SSH != nil {
+			ssh := *st.SSH
+			a.SSH = &ssh
+		}
+		a.RDP, a.VNC = st.RDP, st.VNC // set once, never changed
+	}
+	obs := p.observer
+	if p.input.Type == "interface" {
+		obs.Ingress = &borderwatch.Interface{}
+		obs.Ingress.Interface.Name = p.input.Path
+	}
+	ev.Observer = obs
+	in := p.input
+	ev.Borderwatch.Input = &in
+	ev.Message = message(ev)
+	return ev
+}
+
+// copyMeta copies the analyzers' findings into ev; clone is set for interim records, whose
+// flow goes on changing the state.
+func (p *Processor) copyMeta(ev *borderwatch.Event, st *app.State, clone bool) {
+	ev.Network.Protocol = st.Protocol
+	if d := st.Domain(); d != "" {
+		ev.Destination.Domain = d
+	}
+	if !clone {
+		ev.TLS, ev.DNS, ev.HTTP, ev.URL, ev.UserAgent = st.TLS, st.DNS, st.HTTP, st.URL, st.UserAgent
+		return
+	}
+	if st.TLS != nil {
+		t := *st.TLS
+		if t.Client != nil {
+			c := *t.Client
+			t.Client = &c
+		}
+		if t.Server != nil {
+			s := *t.Server
+			t.Server = &s
+		}
+		ev.TLS = &t
+	}
+	if st.DNS != nil {
+		d := *st.DNS
+		ev.DNS = &d
+	}
+	if st.HTTP != nil {
+		h := *st.HTTP
+		ev.HTTP = &h
+	}
+	if st.URL != nil {
+		u := *st.URL
+		ev.URL = &u
+	}
+	if st.UserAgent != nil {
+		u := *st.UserAgent
+		ev.UserAgent = &u
+	}
+}
+
+func formatMAC(m [6]byte) string {
+	const hexd = "0123456789ABCDEF"
+	b := make([]byte, 0, 17)
+	for i, x := range m {
+		if i > 0 {
+			b = append(b, '-')
+		}
+		b = append(b, hexd[x>>4], hexd[x&15])
+	}
+	return string(b)
+}
+
+func message(ev *borderwatch.Event) string {
+	what := ev.Network.Transport
+	if ev.Network.Protocol != "" {
+		what += "/" + ev.Network.Protocol
+	}
+	src := netip.AddrPortFrom(ev.Source.IP, ev.Source.Port).String()
+	dst := netip.AddrPortFrom(ev.Destination.IP, ev.Destination.Port).String()
+	if ev.Network.Transport != "tcp" && ev.Network.Transport != "udp" && ev.Network.Transport != "sctp" {
+		src, dst = ev.Source.IP.String(), ev.Destination.IP.String()
+	}
+	name := ""
+	if ev.Destination.Domain != "" {
+		name = " (" + ev.Destination.Domain + ")"
+	}
+	app := ""
+	if a := ev.Borderwatch.App; a != nil && a.Name != "" {
+		app = ", " + a.Category + " " + a.Name
+	}
+	return fmt.Sprintf("%s session %s -> %s%s%s: %d packets, %d bytes", what, src, dst, name, app, ev.Network.Packets, ev.Network.Bytes)
+}
