@@ -97,8 +97,8 @@ func (r *Rule) Evaluate(ev *borderwatch.Event, emit func(rules.Finding)) {
 	}
 	emit(rules.Finding{
 		Event: ev, Key: user + "|" + observed, Score: score,
-		Message: fmt.Sprintf("%s, who claims to work from %s, logged in from %s (%s).",
-			rules.DisplayUser(ev), claim.Country, rules.DescribeEndpoint(&ev.Source), observed),
+		Message: fmt.Sprintf("%s, who claims to work from %s, logged in from %s; %s places the login in %s.",
+			rules.DisplayUser(ev), claim.Country, rules.DescribeEndpoint(&ev.Source), src, observed),
 		Reasons: reasons, Countries: []string{claim.Country, observed}, Users: []string{rules.DisplayUser(ev)},
 		Matched: []string{"claimed:" + claim.Country, "observed:" + observed},
 	})

@@ -3,6 +3,7 @@ package longsession
 import (
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/borderwatch/borderwatch"
@@ -77,7 +78,7 @@ func (r *Rule) Evaluate(ev *borderwatch.Event, emit func(rules.Finding)) {
 		app := ev.Borderwatch.App
 		switch {
 		case app != nil && slices.Contains(r.p.AppCategories, app.Category):
-			what = app.Name + " " + app.Category + " session"
+			what = strings.ReplaceAll(app.Category, "_", "-") + " session (" + app.Name + ")"
 			if app.Category == "remote_access" {
 				score = 60
 			}

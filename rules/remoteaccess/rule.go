@@ -117,7 +117,7 @@ func (r *Rule) Evaluate(ev *borderwatch.Event, emit func(rules.Finding)) {
 	}
 	c := rules.Country(peer)
 	if r.watched.Has(c) {
-		score += 25
+		score += 30
 		reasons = append(reasons, "the peer "+peer.IP.String()+" is in watched country "+c)
 	}
 	if in := rules.Intel(ev, peerIsSrc); rules.HasCategory(in, "vpn", "proxy", "tor", "residential_proxy", "anonymous") {
@@ -125,14 +125,14 @@ func (r *Rule) Evaluate(ev *borderwatch.Event, emit func(rules.Finding)) {
 		reasons = append(reasons, "the peer is an anonymizer ("+strings.Join(in.Categories, ", ")+")")
 	}
 	if peerIsSrc {
-		score += 10
+		score += 15
 		reasons = append(reasons, "inbound: controlled from outside")
 	}
 	dir := "to"
 	if peerIsSrc {
 		dir = "from"
 	}
-	msg := fmt.Sprintf("Internal host %s ran a %s remote-access session %s %s.", hk, tool, dir, rules.DescribeEndpoint(peer))
+	msg := fmt.Sprintf("Internal host %s ran a remote-access session (%s) %s %s.", hk, tool, dir, rules.DescribeEndpoint(peer))
 	if len(others) > 0 {
 		msg = fmt.Sprintf("Internal host %s used a second remote-access tool, %s, %s %s, after %s.", hk, tool, dir, rules.DescribeEndpoint(peer), strings.Join(others, ", "))
 	}

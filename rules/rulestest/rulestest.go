@@ -5,6 +5,8 @@ package rulestest
 import (
 	"context"
 	"net/netip"
+	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -123,3 +125,47 @@ var (
 	London    = Place{Country: "GB", City: "London", Lat: 51.5, Lon: -0.12, Radius: 10, ASN: 2856, Org: "BT", Timezone: "Europe/London"}
 	Internal  = Place{Internal: true}
 )
+
+// Set sets one param of a rule in cfg.
+func Set(cfg rules.Config, rule, key string, value any) rules.Config {
+	rc := cfg.Rules[rule]
+	if rc.Settings == nil {
+		rc.Settings = map[string]any{}
+	}
+	rc.Settings[key] = value
+	cfg.Rules[rule] = rc
+	return cfg
+}
+
+// WithApp marks a session as identified by capture's analyzers.
+func WithApp(ev *borderwatch.Event, name, category string, evidence ...string) *borderwatch.Event {
+	ev.Borderwatch.App = &borderwatch.App{Name: name, Category: category, Evidence: evidence}
+	return ev
+}
+
+// Long makes a session last d, ending at its timestamp.
+func Long(ev *borderwatch.Event, d time.Duration) *borderwatch.Event {
+	ev.Event.Start = ev.Timestamp.Add(-d)
+	ev.Event.End = ev.Timestamp
+	ev.Event.Duration = int64(d)
+	return ev
+}
+
+// Messages returns the alerts' messages.
+func Messages(alerts []*borderwatch.Event) []string {
+	out := make([]string, len(alerts))
+	for i, a := range alerts {
+		out[i] = a.Borderwatch.Alert.Severity + ": " + a.Message
+	}
+	return out
+}
+
+// Roster writes a roster CSV into dir and returns its path.
+func Roster(tb testing.TB, csv string) string {
+	tb.Helper()
+	p := filepath.Join(tb.TempDir(), "roster.csv")
+	if err := os.WriteFile(p, []byte(csv), 0o600); err != nil {
+		tb.Fatal(err)
+	}
+	return p
+}

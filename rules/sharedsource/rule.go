@@ -64,6 +64,7 @@ func (p *Params) Validate() error {
 type seen struct {
 	T   time.Time `json:"t"`
 	Ref string    `json:"ref"`
+	IP  string    `json:"ip,omitempty"` // for subnet keys
 }
 
 type keyState struct {
@@ -129,10 +130,25 @@ func (r *Rule) count(ev *borderwatch.Event, key, user string, minUsers int, what
 	if !known && len(st.Users) >= r.p.MaxUsersPerKey {
 		return
 	}
-	st.Users[user] = seen{T: now, Ref: rules.DocRef(ev)}
+	s := seen{T: now, Ref: rules.DocRef(ev)}
+	subnet := strings.HasPrefix(key, "net:")
+	if subnet {
+		s.IP = ev.Source.IP.Unmap().String()
+	}
+	st.Users[user] = s
 	n := len(st.Users)
 	if known || n < minUsers {
 		return
+	}
+	if subnet {
+		// One address for everyone is the per-address alert's case; a subnet needs several.
+		ips := map[string]bool{}
+		for _, s := range st.Users {
+			ips[s.IP] = true
+		}
+		if len(ips) < 2 {
+			return
+		}
 	}
 	users := make([]string, 0, n)
 	var refs []string

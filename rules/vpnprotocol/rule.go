@@ -130,7 +130,7 @@ func (r *Rule) Evaluate(ev *borderwatch.Event, emit func(rules.Finding)) {
 	}
 	c := rules.Country(&ev.Destination)
 	if r.watched.Has(c) {
-		score += 15
+		score += 25
 		reasons = append(reasons, "the VPN server is in watched country "+c)
 	}
 	var countries []string
@@ -139,7 +139,7 @@ func (r *Rule) Evaluate(ev *borderwatch.Event, emit func(rules.Finding)) {
 	}
 	emit(rules.Finding{
 		Event: ev, Key: ev.Source.IP.String() + "|" + name, Score: min(score, 100),
-		Message: fmt.Sprintf("Internal host %s opened a %s VPN tunnel to %s; it is not a sanctioned VPN client.",
+		Message: fmt.Sprintf("Internal host %s opened a VPN tunnel (%s) to %s; it is not a sanctioned VPN client.",
 			ev.Source.IP, name, rules.DescribeEndpoint(&ev.Destination)),
 		Reasons: reasons, Countries: countries, Matched: []string{"vpn:" + name},
 	})
