@@ -1,6 +1,19 @@
 package main
 
-// buildEnrichRules adds the configured enrichers and rules to st.
+import (
+	"fmt"
+
+	"github.com/borderwatch/borderwatch/rules"
+	_ "github.com/borderwatch/borderwatch/rules/all" // every detection rule
+)
+
+// buildEnrichRules adds the configured enrichers and the rule engine to st.
 func buildEnrichRules(cfg *Config, e *env, st *stages) error {
+	eng, err := rules.New(cfg.Rules, e.log.With("component", "rules"))
+	if err != nil {
+		return fmt.Errorf("rules: %w", err)
+	}
+	st.rules = append(st.rules, eng)
+	st.closers = append(st.closers, eng)
 	return nil
 }

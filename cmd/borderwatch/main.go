@@ -105,7 +105,6 @@ Exit codes: 0 ok; 1 runtime error; 2 usage or configuration error; 3 alerts at o
 		EnableBashCompletion: true,
 		Flags:                globalFlags(),
 		Commands:             commands(),
-		Before:               setupLogging,
 		ExitErrHandler:       func(*cli.Context, error) {}, // run maps errors to exit codes
 		OnUsageError: func(_ *cli.Context, err error, _ bool) error {
 			return usageError(err)
