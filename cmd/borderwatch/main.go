@@ -47,12 +47,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if err == nil {
 		return exitOK
 	}
-	var ec exitCoder
-	if errors.As(err, &ec) {
+	var ee *exitError
+	if errors.As(err, &ee) {
 		if msg := err.Error(); msg != "" {
 			fmt.Fprintln(app.ErrWriter, "borderwatch:", msg)
 		}
-		return ec.ExitCode()
+		return ee.ExitCode()
 	}
 	fmt.Fprintln(app.ErrWriter, "borderwatch:", err)
 	// urfave/cli reports unknown flags and commands as plain errors.
@@ -60,11 +60,6 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return exitUsage
 	}
 	return exitRuntime
-}
-
-type exitCoder interface {
-	error
-	ExitCode() int
 }
 
 // exitError carries an exit code with its message.
