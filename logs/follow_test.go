@@ -1,0 +1,250 @@
+package logs_test
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/borderwatch/borderwatch"
+	"github.com/borderwatch/borderwatch/logs"
+	"github.com/borderwatch/borderwatch/logs/logstest"
+)
+
+// seqFormat is a line format used only by these tests: "seq=<n> <text>".
+func init() {
+	logs.Register(logs.Format{
+		Name:    "seqtest",
+		Framing: logs.FrameLines,
+		New:     func(logs.Options) (logs.Parser, error) { return seqParser{}, nil },
+		Detect: func(rec []byte) int {
+			if bytes.HasPrefix(rec, []byte("seq=")) {
+				return 100
+			}
+			return 0
+		},
+	})
+}
+
+type seqParser struct{}
+
+func (seqParser) Parse(rec *logs.Record, emit func(*borderwatch.Event)) error {
+	f := bytes.Fields(rec.Data)
+	if len(f) == 0 || !bytes.HasPrefix(f[0], []byte("seq=")) {
+		return fmt.Errorf("not a seq line")
+	}
+	n, err := strconv.Atoi(string(f[0][4:]))
+	if err != nil {
+		return err
+	}
+	ev := &borderwatch.Event{Timestamp: time.Unix(int64(n), 0).UTC()}
+	ev.Event.ID = strconv.Itoa(n)
+	emit(ev)
+	return nil
+}
+
+// follower runs a follow-mode source until stopped.
+type follower struct {
+	cancel context.CancelFunc
+	done   chan error
+	c      *logstest.Collector
+}
+
+func startFollow(t *testing.T, c *logstest.Collector, stateDir string, paths ...string) *follower {
+	t.Helper()
+	src, err := logs.NewSource(logs.SourceConfig{
+		Paths: paths, Follow: true, StateDir: stateDir, PollInterval: 20 * time.Millisecond,
+		Logger: slog.New(slog.DiscardHandler),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	f := &follower{cancel: cancel, done: make(chan error, 1), c: c}
+	go func() { f.done <- src.Run(ctx, c) }()
+	return f
+}
+
+func (f *follower) stop(t *testing.T) {
+	t.Helper()
+	f.cancel()
+	select {
+	case err := <-f.done:
+		if err != nil {
+			t.Fatalf("follow: %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("follow did not stop")
+	}
+}
+
+// waitFor waits until the collector holds n events.
+func waitFor(t *testing.T, c *logstest.Collector, n int) {
+	t.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		evs, rej := c.Snapshot()
+		if len(rej) > 0 {
+			t.Fatalf("rejected: %v", rej[0].Error())
+		}
+		if len(evs) >= n {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("saw %d events, want %d", len(evs), n)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+type writer struct {
+	t    *testing.T
+	path string
+	f    *os.File
+	next int
+}
+
+func (w *writer) open() {
+	f, err := os.OpenFile(w.path, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	w.f = f
+}
+
+// lines appends n lines; every 7th is written in two parts to exercise partial lines.
+func (w *writer) lines(n int) {
+	for i := 0; i < n; i++ {
+		w.next++
+		line := fmt.Sprintf("seq=%d some text for line %d\n", w.next, w.next)
+		if w.next%7 == 0 {
+			half := len(line) / 2
+			w.f.WriteString(line[:half])
+			time.Sleep(time.Millisecond)
+			w.f.WriteString(line[half:])
+			continue
+		}
+		if _, err := w.f.WriteString(line); err != nil {
+			w.t.Fatal(err)
+		}
+	}
+}
+
+func (w *writer) rotateRename(to string) {
+	if err := os.Rename(w.path, to); err != nil {
+		w.t.Fatal(err)
+	}
+	// The application keeps writing to the renamed file for a moment, then reopens.
+	w.lines(5)
+	w.f.Close()
+	w.open()
+}
+
+func (w *writer) copyTruncate(to string) {
+	src, err := os.Open(w.path)
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	dst, err := os.Create(to)
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	io.Copy(dst, src)
+	src.Close()
+	dst.Close()
+	if err := w.f.Truncate(0); err != nil {
+		w.t.Fatal(err)
+	}
+}
+
+// checkOnce verifies that events 1..n arrived exactly once each.
+func checkOnce(t *testing.T, c *logstest.Collector, n int) {
+	t.Helper()
+	evs, _ := c.Snapshot()
+	seen := make(map[string]int)
+	for _, ev := range evs {
+		seen[ev.Event.ID]++
+	}
+	var lost, repeated []int
+	for i := 1; i <= n; i++ {
+		switch seen[strconv.Itoa(i)] {
+		case 0:
+			lost = append(lost, i)
+		case 1:
+		default:
+			repeated = append(repeated, i)
+		}
+	}
+	if len(lost) > 0 || len(repeated) > 0 || len(evs) != n {
+		t.Fatalf("%d events for %d lines; lost %v; repeated %v", len(evs), n, lost, repeated)
+	}
+}
+
+// TestFollowRotationAndRestart writes lines while rotating by rename and by copy-truncate,
+// stops and restarts the follower (with a rotation while it is stopped), and checks that every
+// line arrives exactly once.
+func TestFollowRotationAndRestart(t *testing.T) {
+	dir, state := t.TempDir(), t.TempDir()
+	path := filepath.Join(dir, "app.log")
+	w := &writer{t: t, path: path}
+	w.open()
+	defer func() { w.f.Close() }()
+	w.lines(100)
+
+	var c logstest.Collector
+	f := startFollow(t, &c, state, path)
+	waitFor(t, &c, 100)
+	w.lines(200)
+	w.rotateRename(filepath.Join(dir, "app.log.1"))
+	w.lines(100)
+	waitFor(t, &c, w.next)
+
+	// copy-truncate: the copy is not followed (it does not match the path).
+	w.copyTruncate(filepath.Join(dir, "app.log.copy"))
+	w.lines(50)
+	waitFor(t, &c, w.next)
+	f.stop(t)
+
+	// While stopped: more lines, a rename rotation, and lines in the new file.
+	w.lines(40)
+	w.rotateRename(filepath.Join(dir, "app.log.2"))
+	w.lines(30)
+	f = startFollow(t, &c, state, path)
+	waitFor(t, &c, w.next)
+	w.lines(25)
+	waitFor(t, &c, w.next)
+	f.stop(t)
+
+	// A restart with nothing new repeats nothing.
+	f = startFollow(t, &c, state, path)
+	time.Sleep(150 * time.Millisecond)
+	f.stop(t)
+	checkOnce(t, &c, w.next)
+}
+
+// New files matching a glob are picked up while following.
+func TestFollowGlobNewFiles(t *testing.T) {
+	dir := t.TempDir()
+	var c logstest.Collector
+	f := startFollow(t, &c, "", filepath.Join(dir, "*.log"))
+	defer f.stop(t)
+	time.Sleep(50 * time.Millisecond)
+	for i, name := range []string{"a.log", "b.log", "c.txt"} {
+		content := fmt.Sprintf("seq=%d first\nseq=%d second\n", 2*i+1, 2*i+2)
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	waitFor(t, &c, 4)
+	time.Sleep(100 * time.Millisecond)
+	evs, _ := c.Snapshot()
+	if len(evs) != 4 {
+		t.Fatalf("got %d events, want 4 (c.txt does not match)", len(evs))
+	}
+}
