@@ -166,15 +166,14 @@ func (s *Store) Replace(bucket string, now time.Time, fill func(put func(key str
 		}
 		b.FillPercent = 0.9
 		n := 0
-		var buf []byte
 		err = fill(func(key string, value []byte, expires time.Time) error {
 			if s.opts.MaxEntries > 0 && n >= s.opts.MaxEntries {
 				s.Stats.Dropped++
 				return nil
 			}
 			n++
-			buf = encode(buf[:0], expires, value)
-			if err := b.Put([]byte(key), buf); err != nil {
+			// bbolt keeps the slices until the transaction commits: one allocation per entry.
+			if err := b.Put([]byte(key), encode(make([]byte, 0, 8+len(value)), expires, value)); err != nil {
 				return fmt.Errorf("state: bucket %s: key %q: %w", bucket, key, err)
 			}
 			s.Stats.Written++
