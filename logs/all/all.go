@@ -10,4 +10,5 @@ import (
 	_ "github.com/borderwatch/borderwatch/logs/m365"       // Microsoft 365 audit sign-ins
 	_ "github.com/borderwatch/borderwatch/logs/okta"       // Okta System Log
 	_ "github.com/borderwatch/borderwatch/logs/openssh"    // OpenSSH sshd
+	_ "github.com/borderwatch/borderwatch/logs/openvpn"    // OpenVPN log lines and status files
 )
