@@ -30,9 +30,6 @@ type Pipeline struct {
 	QueueSize  int          // events buffered between sources and processing (default 4096)
 	BatchSize  int          // events per batch handed to sinks (default 512)
 	Stats      Stats
-
-	// Flushed is called, if set, after the rules' final flush and before the sinks close.
-	Flushed func()
 }
 
 // Stats are the pipeline's counters. All methods are safe for concurrent use.
@@ -186,9 +183,6 @@ func (p *Pipeline) Run(ctx context.Context) error {
 		batch = p.appendAlerts(batch, alerts)
 	}
 	send()
-	if p.Flushed != nil {
-		p.Flushed()
-	}
 	close(batches)
 	sinkErr := <-sinkDone
 	return errors.Join(append(srcErrs, sinkErr)...)
