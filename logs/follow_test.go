@@ -15,6 +15,7 @@ import (
 	"github.com/borderwatch/borderwatch"
 	"github.com/borderwatch/borderwatch/logs"
 	"github.com/borderwatch/borderwatch/logs/logstest"
+	"github.com/borderwatch/borderwatch/logs/syslog"
 )
 
 // seqFormat is a line format used only by these tests: "seq=<n> <text>".
@@ -24,7 +25,7 @@ func init() {
 		Framing: logs.FrameLines,
 		New:     func(logs.Options) (logs.Parser, error) { return seqParser{}, nil },
 		Detect: func(rec []byte) int {
-			if bytes.HasPrefix(rec, []byte("seq=")) {
+			if bytes.HasPrefix(rec, []byte("seq=")) || bytes.Contains(rec, []byte(" seq=")) {
 				return 100
 			}
 			return 0
@@ -35,7 +36,16 @@ func init() {
 type seqParser struct{}
 
 func (seqParser) Parse(rec *logs.Record, emit func(*borderwatch.Event)) error {
-	f := bytes.Fields(rec.Data)
+	data := rec.Data
+	if len(data) > 0 && data[0] == '<' {
+		var hp syslog.Parser
+		h, err := hp.Parse(data, rec.Received)
+		if err != nil {
+			return err
+		}
+		data = h.Message
+	}
+	f := bytes.Fields(data)
 	if len(f) == 0 || !bytes.HasPrefix(f[0], []byte("seq=")) {
 		return fmt.Errorf("not a seq line")
 	}

@@ -54,22 +54,23 @@ type Source struct {
 	fixed *Format
 	stats SourceStats
 
-	// ready, if set, is called once every listener is bound (tests use it).
-	ready func(addrs []string)
+	bound      chan struct{} // closed once the listeners are bound (or failed to bind)
+	boundAddrs []string
 }
 
 // SourceStats counts what a Source read. All fields are safe for concurrent use.
 type SourceStats struct {
-	Files        atomic.Uint64 // inputs opened (files, stdin, rotated generations)
-	Records      atomic.Uint64 // non-blank records read
-	Events       atomic.Uint64 // events emitted
-	Skipped      atomic.Uint64 // records a parser recognized but does not keep (ErrSkip)
-	Rejected     atomic.Uint64 // records rejected (unparsable, too long, unrecognized, unreadable)
-	Unrecognized atomic.Uint64 // inputs whose format could not be detected
-	Messages     atomic.Uint64 // syslog messages received
-	Dropped      atomic.Uint64 // syslog messages dropped (over size, over connection limit)
-	Connections  atomic.Uint64 // syslog TCP connections accepted
-	Refused      atomic.Uint64 // syslog TCP connections refused at the limit
+	Files          atomic.Uint64 // inputs opened (files, stdin, rotated generations)
+	Records        atomic.Uint64 // non-blank records read
+	Events         atomic.Uint64 // events emitted
+	Skipped        atomic.Uint64 // records a parser recognized but does not keep (ErrSkip)
+	Rejected       atomic.Uint64 // records rejected (unparsable, too long, unrecognized, unreadable)
+	Unrecognized   atomic.Uint64 // inputs whose format could not be detected
+	Messages       atomic.Uint64 // syslog messages received
+	Dropped        atomic.Uint64 // syslog messages dropped (over size, over connection limit)
+	Connections    atomic.Uint64 // syslog TCP connections accepted
+	Refused        atomic.Uint64 // syslog TCP connections refused at the limit
+	SendersEvicted atomic.Uint64 // senders whose detected format was forgotten (max_senders)
 }
 
 var _ borderwatch.Source = (*Source)(nil)
@@ -105,7 +106,10 @@ func newSource(cfg SourceConfig) (*Source, error) {
 	if len(cfg.Paths) == 0 && len(cfg.Listen) == 0 {
 		return nil, errors.New("logs: no input: give files, globs, directories, - for stdin, or a listen address")
 	}
-	s := &Source{cfg: cfg, log: cfg.Logger}
+	s := &Source{cfg: cfg, log: cfg.Logger, bound: make(chan struct{})}
+	if len(cfg.Listen) == 0 {
+		close(s.bound)
+	}
 	if cfg.Format != "" {
 		f, ok := Lookup(cfg.Format)
 		if !ok {

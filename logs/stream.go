@@ -221,10 +221,7 @@ func (st *stream) emit(ev *borderwatch.Event) {
 		return
 	}
 	if ev.Borderwatch.Input == nil {
-		in := &borderwatch.Input{Type: st.kind, Sender: st.sender}
-		if st.kind != InputSyslog {
-			in.Path, in.Line = st.rec.Path, st.rec.Line
-		}
+		in := &borderwatch.Input{Type: st.kind, Path: st.rec.Path, Line: st.rec.Line, Sender: st.sender}
 		ev.Borderwatch.Input = in
 	}
 	if ev.Event.Dataset == "" {
