@@ -155,7 +155,7 @@ func (p *Parser) Parse(rec *logs.Record, emit func(*borderwatch.Event)) error {
 	}
 	blk.input = syslog.Input(rec.Path, rec.Line, rec.Sender)
 	ev.Borderwatch.Input = &blk.input
-	if ev.Event.Duration > 0 {
+	if ev.Event.Duration > 0 && syslog.SaneTime(ts.Add(-time.Duration(ev.Event.Duration))) {
 		ev.Event.End = ts
 		ev.Event.Start = ts.Add(-time.Duration(ev.Event.Duration))
 	}
@@ -460,6 +460,9 @@ func parseDuration(b []byte) (time.Duration, bool) {
 			case 'm':
 				unit = time.Minute
 			}
+			if time.Duration(n) > syslog.MaxDuration/unit {
+				return 0, false
+			}
 			d += time.Duration(n) * unit
 			n, digits = 0, 0
 		case c == ':' || c == ' ':
@@ -467,7 +470,7 @@ func parseDuration(b []byte) (time.Duration, bool) {
 			return 0, false
 		}
 	}
-	return d, digits == 0
+	return d, digits == 0 && d <= syslog.MaxDuration
 }
 
 // parseAAA handles 113004/113005 (AAA server) and 113012/113015 (local database):

@@ -69,6 +69,7 @@ func TestParseDuration(t *testing.T) {
 		{"5", 0, false},
 		{"h", 0, false},
 		{"1x", 0, false},
+		{"999999999d", 0, false},
 	}
 	for _, tt := range tests {
 		got, ok := parseDuration([]byte(tt.in))

@@ -354,7 +354,7 @@ func (p *Parser) status(line []byte, rec *logs.Record) (ev *borderwatch.Event, h
 		return skip()
 	case "TIME":
 		if len(f) >= 3 {
-			if n, err := strconv.ParseInt(f[2], 10, 64); err == nil && n > 0 {
+			if n, err := strconv.ParseInt(f[2], 10, 64); err == nil && n > 0 && syslog.SaneTime(time.Unix(n, 0)) {
 				p.updated = time.Unix(n, 0).UTC()
 			}
 		} else if len(f) == 2 {
@@ -448,7 +448,7 @@ func (p *Parser) clientList(f []string, line []byte, rec *logs.Record) (*borderw
 	rx, _ := strconv.ParseUint(get("Bytes Received"), 10, 64)
 	tx, _ := strconv.ParseUint(get("Bytes Sent"), 10, 64)
 	ev.Source.Bytes, ev.Destination.Bytes, ev.Network.Bytes = rx, tx, rx+tx
-	if n, err := strconv.ParseInt(get("Connected Since (time_t)"), 10, 64); err == nil && n > 0 {
+	if n, err := strconv.ParseInt(get("Connected Since (time_t)"), 10, 64); err == nil && n > 0 && syslog.SaneTime(time.Unix(n, 0)) {
 		ev.Event.Start = time.Unix(n, 0).UTC()
 	} else if t, ok := p.statusTime(get("Connected Since"), rec); ok {
 		ev.Event.Start = t

@@ -333,3 +333,13 @@ func weekday(b []byte) bool {
 func daysIn(m time.Month, year int) int {
 	return time.Date(year, m+1, 0, 0, 0, 0, 0, time.UTC).Day()
 }
+
+// SaneTime reports whether t lies in the years that borderwatch accepts from logs
+// (1970-9998); times from epoch counters or durations outside them are input errors.
+func SaneTime(t time.Time) bool {
+	y := t.Year()
+	return y >= minYear && y <= maxYear
+}
+
+// MaxDuration caps session durations read from logs (a decade); longer values are errors.
+const MaxDuration = 10 * 365 * 24 * time.Hour
