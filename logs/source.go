@@ -239,7 +239,11 @@ func expand(p string) ([]string, error) {
 			return nil, fmt.Errorf("bad glob %q: %w", p, err)
 		}
 		var files []string
+		dotOK := strings.HasPrefix(filepath.Base(p), ".")
 		for _, f := range m {
+			if !dotOK && strings.HasPrefix(filepath.Base(f), ".") {
+				continue // like a shell, "*" does not match hidden files
+			}
 			if fi, err := os.Stat(f); err == nil && fi.Mode().IsRegular() {
 				files = append(files, f)
 			} else if err == nil && fi.IsDir() {

@@ -112,8 +112,8 @@ func (st *stream) finish(ctx context.Context) error {
 	if st.known || len(st.pending) == 0 {
 		return nil
 	}
-	p := st.pending[0]
-	st.pending = st.pending[1:]
+	p := st.pending[len(st.pending)-1]
+	st.pending = st.pending[:len(st.pending)-1]
 	return st.giveUp(ctx, p.data, p.line)
 }
 
