@@ -113,6 +113,8 @@ func commands() []*cli.Command {
 	return []*cli.Command{
 		logsCommand(),
 		configCommand(),
+		rulesCommand(),
+		stateCommand(),
 		versionCommand(),
 	}
 }
