@@ -64,55 +64,55 @@ func DefaultConfig() Config {
 	}
 }
 
-// Validate checks the section; messages name the key and a valid example.
+// Validate checks the section; messages name the key (relative to logs:) and a valid example.
 func (c *Config) Validate() error {
 	var errs []error
 	if c.MaxLine <= 0 || c.MaxLine > 256<<20 {
-		errs = append(errs, fmt.Errorf("logs.max_line must be between 1 and 268435456 bytes (got %d), e.g. 1048576", c.MaxLine))
+		errs = append(errs, fmt.Errorf("max_line must be between 1 and 268435456 bytes (got %d), e.g. 1048576", c.MaxLine))
 	}
 	if c.MaxDocument < 0 || c.MaxDocument > 1<<30 {
-		errs = append(errs, fmt.Errorf("logs.max_document must be between 0 (same as max_line) and 1073741824 bytes (got %d), e.g. 67108864", c.MaxDocument))
+		errs = append(errs, fmt.Errorf("max_document must be between 0 (same as max_line) and 1073741824 bytes (got %d), e.g. 67108864", c.MaxDocument))
 	}
 	if c.PollInterval <= 0 {
-		errs = append(errs, fmt.Errorf("logs.poll_interval must be > 0, e.g. 250ms"))
+		errs = append(errs, fmt.Errorf("poll_interval must be > 0, e.g. 250ms"))
 	}
 	if c.Listener.MaxMessage <= 0 || c.Listener.MaxMessage > 16<<20 {
-		errs = append(errs, fmt.Errorf("logs.listener.max_message must be between 1 and 16777216 bytes (got %d), e.g. 65536", c.Listener.MaxMessage))
+		errs = append(errs, fmt.Errorf("listener.max_message must be between 1 and 16777216 bytes (got %d), e.g. 65536", c.Listener.MaxMessage))
 	}
 	if c.Listener.MaxConns <= 0 {
-		errs = append(errs, fmt.Errorf("logs.listener.max_conns must be > 0 (got %d), e.g. 256", c.Listener.MaxConns))
+		errs = append(errs, fmt.Errorf("listener.max_conns must be > 0 (got %d), e.g. 256", c.Listener.MaxConns))
 	}
 	if c.Listener.IdleTimeout <= 0 {
-		errs = append(errs, fmt.Errorf("logs.listener.idle_timeout must be > 0, e.g. 5m"))
+		errs = append(errs, fmt.Errorf("listener.idle_timeout must be > 0, e.g. 5m"))
 	}
 	if c.Listener.MaxSenders <= 0 {
-		errs = append(errs, fmt.Errorf("logs.listener.max_senders must be > 0 (got %d), e.g. 4096", c.Listener.MaxSenders))
+		errs = append(errs, fmt.Errorf("listener.max_senders must be > 0 (got %d), e.g. 4096", c.Listener.MaxSenders))
 	}
 	check := func(key, format, tz string, year int, listen []string) {
 		if format != "" {
 			if _, ok := Lookup(format); !ok {
-				errs = append(errs, fmt.Errorf("%s.format %q is not known; known formats: %s", key, format, strings.Join(FormatNames(), ", ")))
+				errs = append(errs, fmt.Errorf("%sformat %q is not known; known formats: %s", key, format, strings.Join(FormatNames(), ", ")))
 			}
 		}
 		if tz != "" {
 			if _, err := time.LoadLocation(tz); err != nil {
-				errs = append(errs, fmt.Errorf("%s.timezone %q is not a known zone; use an IANA name such as UTC or Europe/Berlin", key, tz))
+				errs = append(errs, fmt.Errorf("%stimezone %q is not a known zone; use an IANA name such as UTC or Europe/Berlin", key, tz))
 			}
 		}
 		if year != 0 && (year < 1970 || year > 2200) {
-			errs = append(errs, fmt.Errorf("%s.year %d is out of range; use 0 (from the file's date) or a year such as 2024", key, year))
+			errs = append(errs, fmt.Errorf("%syear %d is out of range; use 0 (from the file's date) or a year such as 2024", key, year))
 		}
 		for _, a := range listen {
 			if _, _, err := parseListenAddr(a); err != nil {
-				errs = append(errs, fmt.Errorf("%s.listen: %w", key, err))
+				errs = append(errs, fmt.Errorf("%slisten: %w", key, err))
 			}
 		}
 	}
-	check("logs", c.Format, c.Timezone, c.Year, c.Listen)
+	check("", c.Format, c.Timezone, c.Year, c.Listen)
 	for i, in := range c.Inputs {
-		key := fmt.Sprintf("logs.inputs[%d]", i)
+		key := fmt.Sprintf("inputs[%d].", i)
 		if len(in.Paths) == 0 && len(in.Listen) == 0 {
-			errs = append(errs, fmt.Errorf("%s needs paths or listen", key))
+			errs = append(errs, fmt.Errorf("%s needs paths or listen", strings.TrimSuffix(key, ".")))
 		}
 		check(key, in.Format, in.Timezone, in.Year, in.Listen)
 	}

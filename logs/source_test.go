@@ -108,15 +108,15 @@ func TestConfigValidate(t *testing.T) {
 		mutate func(*logs.Config)
 		want   string
 	}{
-		{func(c *logs.Config) { c.MaxLine = 0 }, "logs.max_line"},
-		{func(c *logs.Config) { c.Timezone = "Mars/Olympus" }, "logs.timezone"},
-		{func(c *logs.Config) { c.Format = "nope" }, "logs.format"},
-		{func(c *logs.Config) { c.Year = 99 }, "logs.year"},
-		{func(c *logs.Config) { c.PollInterval = 0 }, "logs.poll_interval"},
-		{func(c *logs.Config) { c.Listen = []string{"tcp://"} }, "logs.listen"},
-		{func(c *logs.Config) { c.Listener.MaxConns = 0 }, "logs.listener.max_conns"},
-		{func(c *logs.Config) { c.Inputs = []logs.InputConfig{{Format: "seqtest"}} }, "logs.inputs[0] needs paths"},
-		{func(c *logs.Config) { c.Inputs = []logs.InputConfig{{Paths: []string{"a"}, Timezone: "Nowhere"}} }, "logs.inputs[0].timezone"},
+		{func(c *logs.Config) { c.MaxLine = 0 }, "max_line"},
+		{func(c *logs.Config) { c.Timezone = "Mars/Olympus" }, "timezone"},
+		{func(c *logs.Config) { c.Format = "nope" }, "format"},
+		{func(c *logs.Config) { c.Year = 99 }, "year"},
+		{func(c *logs.Config) { c.PollInterval = 0 }, "poll_interval"},
+		{func(c *logs.Config) { c.Listen = []string{"tcp://"} }, "listen"},
+		{func(c *logs.Config) { c.Listener.MaxConns = 0 }, "listener.max_conns"},
+		{func(c *logs.Config) { c.Inputs = []logs.InputConfig{{Format: "seqtest"}} }, "inputs[0] needs paths"},
+		{func(c *logs.Config) { c.Inputs = []logs.InputConfig{{Paths: []string{"a"}, Timezone: "Nowhere"}} }, "inputs[0].timezone"},
 	}
 	for _, tt := range tests {
 		c := logs.DefaultConfig()

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/borderwatch/borderwatch/logs"
 	"github.com/borderwatch/borderwatch/rules"
 )
 
@@ -17,6 +18,7 @@ type Config struct {
 	Pipeline PipelineConfig `yaml:"pipeline"`
 	Output   OutputConfig   `yaml:"output"`
 	Rules    rules.Config   `yaml:"rules"`
+	Logs     logs.Config    `yaml:"logs"`
 }
 
 // ObserverConfig names this sensor in every event (observer.*).
@@ -46,6 +48,7 @@ func defaultConfig() Config {
 		Pipeline: PipelineConfig{QueueSize: 4096, BatchSize: 512},
 		Output:   OutputConfig{Sinks: []string{"pretty"}},
 		Rules:    rules.DefaultConfig(),
+		Logs:     logs.DefaultConfig(),
 	}
 }
 
