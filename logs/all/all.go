@@ -12,4 +12,5 @@ import (
 	_ "github.com/borderwatch/borderwatch/logs/okta"       // Okta System Log
 	_ "github.com/borderwatch/borderwatch/logs/openssh"    // OpenSSH sshd
 	_ "github.com/borderwatch/borderwatch/logs/openvpn"    // OpenVPN log lines and status files
+	_ "github.com/borderwatch/borderwatch/logs/pulse"      // Ivanti / Pulse Connect Secure
 )
