@@ -116,6 +116,8 @@ func commands() []*cli.Command {
 		rulesCommand(),
 		stateCommand(),
 		versionCommand(),
+		completionCommand(),
+		manCommand(),
 	}
 }
 
