@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/borderwatch/borderwatch/capture"
+	"github.com/borderwatch/borderwatch/enrich"
 	"github.com/borderwatch/borderwatch/logs"
 	"github.com/borderwatch/borderwatch/rules"
 )
@@ -19,6 +21,8 @@ type Config struct {
 	Output   OutputConfig   `yaml:"output"`
 	Rules    rules.Config   `yaml:"rules"`
 	Logs     logs.Config    `yaml:"logs"`
+	Capture  capture.Config `yaml:"capture"`
+	Enrich   enrich.Config  `yaml:"enrich"`
 }
 
 // ObserverConfig names this sensor in every event (observer.*).
@@ -49,6 +53,8 @@ func defaultConfig() Config {
 		Output:   OutputConfig{Sinks: []string{"pretty"}},
 		Rules:    rules.DefaultConfig(),
 		Logs:     logs.DefaultConfig(),
+		Capture:  capture.DefaultConfig(),
+		Enrich:   enrich.DefaultConfig(),
 	}
 }
 

@@ -112,7 +112,9 @@ Exit codes: 0 ok; 1 runtime error; 2 usage or configuration error; 3 alerts at o
 func commands() []*cli.Command {
 	return []*cli.Command{
 		logsCommand(),
+		captureCommand(),
 		configCommand(),
+		lookupCommand(),
 		rulesCommand(),
 		stateCommand(),
 		versionCommand(),
