@@ -44,11 +44,12 @@ type Config struct {
 // InputConfig is one further input with its own format, zone and year; what it leaves empty
 // comes from the top of the section.
 type InputConfig struct {
-	Paths    []string `yaml:"paths"`
-	Listen   []string `yaml:"listen"`
-	Format   string   `yaml:"format"`
-	Timezone string   `yaml:"timezone"`
-	Year     int      `yaml:"year"`
+	Paths    []string       `yaml:"paths"`
+	Listen   []string       `yaml:"listen"`
+	Format   string         `yaml:"format"`
+	Timezone string         `yaml:"timezone"`
+	Year     int            `yaml:"year"`
+	Settings map[string]any `yaml:"settings"` // settings of this input's format (e.g. a generic mapping)
 }
 
 // DefaultConfig returns the defaults.
@@ -115,6 +116,9 @@ func (c *Config) Validate() error {
 			errs = append(errs, fmt.Errorf("%s needs paths or listen", strings.TrimSuffix(key, ".")))
 		}
 		check(key, in.Format, in.Timezone, in.Year, in.Listen)
+		if in.Settings != nil && in.Format == "" && c.Format == "" {
+			errs = append(errs, fmt.Errorf("%ssettings need a format to apply to, e.g. format: generic", key))
+		}
 	}
 	return errors.Join(errs...)
 }
@@ -125,7 +129,7 @@ func (c *Config) SourceConfigs(log *slog.Logger) ([]SourceConfig, error) {
 	if log == nil {
 		log = slog.Default()
 	}
-	mk := func(paths, listen []string, format, tz string, year int) (SourceConfig, error) {
+	mk := func(paths, listen []string, format, tz string, year int, settings map[string]any) (SourceConfig, error) {
 		if format == "" {
 			format = c.Format
 		}
@@ -143,10 +147,18 @@ func (c *Config) SourceConfigs(log *slog.Logger) ([]SourceConfig, error) {
 			}
 			loc = l
 		}
+		fs := c.Formats
+		if settings != nil {
+			fs = make(map[string]map[string]any, len(c.Formats)+1)
+			for k, v := range c.Formats {
+				fs[k] = v
+			}
+			fs[format] = settings
+		}
 		return SourceConfig{
 			Paths: paths, Format: format, Logger: log,
 			Options:        Options{Location: loc, Year: year},
-			FormatSettings: c.Formats,
+			FormatSettings: fs,
 			MaxLine:        c.MaxLine, MaxDocument: c.MaxDocument,
 			Follow: c.Follow, PollInterval: c.PollInterval, StateDir: c.StateDir,
 			Listen: listen, Listener: c.Listener,
@@ -154,14 +166,14 @@ func (c *Config) SourceConfigs(log *slog.Logger) ([]SourceConfig, error) {
 	}
 	var out []SourceConfig
 	if len(c.Paths) > 0 || len(c.Listen) > 0 {
-		sc, err := mk(c.Paths, c.Listen, "", "", 0)
+		sc, err := mk(c.Paths, c.Listen, "", "", 0, nil)
 		if err != nil {
 			return nil, err
 		}
 		out = append(out, sc)
 	}
 	for _, in := range c.Inputs {
-		sc, err := mk(in.Paths, in.Listen, in.Format, in.Timezone, in.Year)
+		sc, err := mk(in.Paths, in.Listen, in.Format, in.Timezone, in.Year, in.Settings)
 		if err != nil {
 			return nil, err
 		}

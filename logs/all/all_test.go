@@ -17,6 +17,9 @@ import (
 func samples(t *testing.T) map[string][]string {
 	out := map[string][]string{}
 	for _, f := range logs.Formats() {
+		if f.Name == "generic" {
+			continue // needs a mapping and is never detected
+		}
 		files, _ := filepath.Glob(filepath.Join("..", f.Name, "testdata", "*"))
 		for _, p := range files {
 			fi, err := os.Stat(p)

@@ -119,9 +119,18 @@ func Marshal(t testing.TB, c *Collector) []byte {
 // compares the NDJSON with testdata/<sample>.golden.ndjson; -update rewrites the golden files.
 func Golden(t *testing.T, format string, samples ...string) {
 	t.Helper()
+	GoldenConfig(t, logs.SourceConfig{Format: format}, samples...)
+}
+
+// GoldenConfig is Golden with a source configuration (format settings, zone, year); its
+// Paths are replaced by each sample in turn.
+func GoldenConfig(t *testing.T, cfg logs.SourceConfig, samples ...string) {
+	t.Helper()
 	for _, sample := range samples {
 		t.Run(filepath.Base(sample), func(t *testing.T) {
-			c := Read(t, logs.SourceConfig{Paths: []string{sample}, Format: format})
+			cfg := cfg
+			cfg.Paths = []string{sample}
+			c := Read(t, cfg)
 			got := Marshal(t, c)
 			golden := strings.TrimSuffix(strings.TrimSuffix(sample, ".gz"), filepath.Ext(strings.TrimSuffix(sample, ".gz"))) + ".golden.ndjson"
 			if *update {
@@ -180,28 +189,34 @@ func CheckReadme(t *testing.T) {
 // Fuzz feeds data to a fresh parser of the named format (and its Detect) and checks that
 // neither panics and that every event emitted has a timestamp and can be marshalled.
 func Fuzz(t *testing.T, format string, data []byte) {
+	FuzzWith(t, format, logs.Options{Year: 2024, Location: time.UTC}, data)
+}
+
+// FuzzWith is Fuzz with parser options (settings, zone, year).
+func FuzzWith(t *testing.T, format string, opts logs.Options, data []byte) {
 	f, ok := logs.Lookup(format)
 	if !ok {
 		t.Fatalf("format %q not registered", format)
 	}
-	p, err := f.New(logs.Options{Year: 2024, Location: time.UTC})
+	p, err := f.New(opts)
 	if err != nil {
 		t.Fatal(err)
 	}
 	_ = f.Detect(data)
 	rec := logs.Record{Data: data, Path: "fuzz", Line: 1, Received: time.Date(2024, 6, 1, 0, 0, 0, 0, time.UTC)}
-	var evs []*borderwatch.Event
-	perr := p.Parse(&rec, func(ev *borderwatch.Event) { evs = append(evs, ev) })
-	for _, ev := range evs {
-		borderwatch.Normalize(ev)
-		if _, err := json.Marshal(ev); err != nil {
-			t.Fatalf("event does not marshal: %v", err)
-		}
-		if ev.Timestamp.IsZero() {
-			t.Fatalf("event without @timestamp from %q", data)
-		}
+	_ = p.Parse(&rec, func(ev *borderwatch.Event) { CheckEvent(t, ev) })
+}
+
+// CheckEvent fails unless ev has a timestamp and marshals after normalization.
+func CheckEvent(t *testing.T, ev *borderwatch.Event) {
+	t.Helper()
+	if ev.Timestamp.IsZero() {
+		t.Fatalf("event without @timestamp: %+v", ev.Event)
 	}
-	_ = perr
+	borderwatch.Normalize(ev)
+	if _, err := json.Marshal(ev); err != nil {
+		t.Fatalf("event does not marshal: %v", err)
+	}
 }
 
 // SameWhenDetected checks that auto-detection reads each sample exactly as the named format.
