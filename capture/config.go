@@ -43,31 +43,31 @@ func DefaultConfig() Config {
 func (c *Config) Validate() error {
 	var errs []error
 	if err := c.Flow.Validate(); err != nil {
-		errs = append(errs, fmt.Errorf("capture.%w", err))
+		errs = append(errs, err)
 	}
 	if err := c.PassiveDNS.Validate(); err != nil {
-		errs = append(errs, fmt.Errorf("capture.%w", err))
+		errs = append(errs, err)
 	}
 	if _, err := app.NewIdentifier(append(app.DefaultSignatures(), c.Apps...)); err != nil {
-		errs = append(errs, fmt.Errorf("capture.apps: %w", err))
+		errs = append(errs, fmt.Errorf("apps: %w", err))
 	}
 	if c.Workers < 1 || c.Workers > 64 {
-		errs = append(errs, fmt.Errorf("capture.workers must be between 1 and 64 (got %d), e.g. 2", c.Workers))
+		errs = append(errs, fmt.Errorf("workers must be between 1 and 64 (got %d), e.g. 2", c.Workers))
 	}
 	if c.Snaplen < 64 || c.Snaplen > 262144 {
-		errs = append(errs, fmt.Errorf("capture.snaplen must be between 64 and 262144 (got %d); 262144 keeps whole packets", c.Snaplen))
+		errs = append(errs, fmt.Errorf("snaplen must be between 64 and 262144 (got %d); 262144 keeps whole packets", c.Snaplen))
 	}
 	if c.RingMB < 1 || c.RingMB > 4096 {
-		errs = append(errs, fmt.Errorf("capture.ring_mb must be between 1 and 4096 (got %d), e.g. 64", c.RingMB))
+		errs = append(errs, fmt.Errorf("ring_mb must be between 1 and 4096 (got %d), e.g. 64", c.RingMB))
 	}
 	if c.StatsInterval < 0 {
-		errs = append(errs, fmt.Errorf("capture.stats_interval must be >= 0 (0 logs only at exit), e.g. 60s"))
+		errs = append(errs, fmt.Errorf("stats_interval must be >= 0 (0 logs only at exit), e.g. 60s"))
 	}
 	if c.MaxFragDatagrams < 1 {
-		errs = append(errs, fmt.Errorf("capture.max_frag_datagrams must be >= 1, e.g. 1024"))
+		errs = append(errs, fmt.Errorf("max_frag_datagrams must be >= 1, e.g. 1024"))
 	}
 	if c.FragTimeout <= 0 {
-		errs = append(errs, fmt.Errorf("capture.frag_timeout must be > 0, e.g. 30s"))
+		errs = append(errs, fmt.Errorf("frag_timeout must be > 0, e.g. 30s"))
 	}
 	return errors.Join(errs...)
 }
