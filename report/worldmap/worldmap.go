@@ -10,7 +10,7 @@ import (
 	"sync"
 )
 
-//go:generate sh -c "cd ../.. && make -f Makefile -f mk/release.mk worldmap"
+//go:generate sh -c "cd ../.. && make worldmap"
 
 // The map is an equirectangular projection of longitude -180..180 and latitude North..South
 // onto a Width × Height viewBox (Antarctica is left out).

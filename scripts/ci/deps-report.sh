@@ -1,10 +1,14 @@
 #!/usr/bin/env bash
-# Installs what the report tests need: headless Chromium to render the HTML report.
+# Installs what the report and deploy checks need: headless Chromium to render the HTML report,
+# and systemd-analyze to check the systemd units.
 set -euo pipefail
-if command -v chromium >/dev/null 2>&1; then
+need=()
+command -v chromium >/dev/null 2>&1 || need+=(chromium fonts-dejavu-core)
+command -v systemd-analyze >/dev/null 2>&1 || need+=(systemd)
+if [ ${#need[@]} -eq 0 ]; then
 	exit 0
 fi
 export DEBIAN_FRONTEND=noninteractive
 # Other deps scripts may hold the dpkg lock: wait for it instead of failing.
 apt-get -o DPkg::Lock::Timeout=600 update
-apt-get -o DPkg::Lock::Timeout=600 install -y --no-install-recommends chromium fonts-dejavu-core
+apt-get -o DPkg::Lock::Timeout=600 install -y --no-install-recommends "${need[@]}"
