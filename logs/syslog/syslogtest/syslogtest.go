@@ -20,7 +20,18 @@ import (
 	"github.com/borderwatch/borderwatch/logs"
 )
 
-var update = flag.Bool("update", false, "rewrite the golden files from the parsers' output")
+// The -update flag may already be defined by another test helper linked into the same test
+// binary (logs/logstest): share it instead of defining it twice.
+func init() {
+	if flag.Lookup("update") == nil {
+		flag.Bool("update", false, "rewrite the golden files from the parsers' output")
+	}
+}
+
+func updating() bool {
+	f := flag.Lookup("update")
+	return f != nil && f.Value.String() == "true"
+}
 
 // Received is the received time (the file's modification time) given to every sample record:
 // stamps without a year take theirs from it.
@@ -94,7 +105,7 @@ func Golden(t *testing.T, format string, opts logs.Options) {
 				}
 			}
 			golden := strings.TrimSuffix(path, ".log") + ".golden.ndjson"
-			if *update {
+			if updating() {
 				if err := os.WriteFile(golden, out.Bytes(), 0o644); err != nil {
 					t.Fatal(err)
 				}
