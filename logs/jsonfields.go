@@ -176,3 +176,53 @@ func EachElement(arr []*fastjson.Value, fn func(*fastjson.Value) error) error {
 	}
 	return errors.Join(errs...)
 }
+
+// Interner deduplicates strings that repeat from record to record (event types, user agents,
+// places, organizations) so that a parser allocates each distinct value once. It holds at
+// most Max entries (default 8192) of at most 256 bytes; when full it starts over and counts
+// that in Resets. The zero value is ready to use; an Interner is not safe for concurrent use.
+type Interner struct {
+	Max    int
+	Resets uint64
+	m      map[string]string
+}
+
+// Bytes returns b as a string, shared with earlier calls for the same bytes.
+func (in *Interner) Bytes(b []byte) string {
+	if len(b) == 0 {
+		return ""
+	}
+	if len(b) > 256 {
+		return string(b)
+	}
+	if s, ok := in.m[string(b)]; ok {
+		return s
+	}
+	max := in.Max
+	if max <= 0 {
+		max = 8192
+	}
+	if in.m == nil || len(in.m) >= max {
+		if in.m != nil {
+			in.Resets++
+		}
+		in.m = make(map[string]string, min(max, 1024))
+	}
+	s := string(b)
+	in.m[s] = s
+	return s
+}
+
+// JSON is JSONString with interning: the string at keys, "" when missing or not a string.
+// Numbers and booleans are returned in their JSON spelling.
+func (in *Interner) JSON(v *fastjson.Value, keys ...string) string {
+	x := v.Get(keys...)
+	if x == nil {
+		return ""
+	}
+	if x.Type() == fastjson.TypeString {
+		b, _ := x.StringBytes()
+		return in.Bytes(b)
+	}
+	return JSONString(x)
+}

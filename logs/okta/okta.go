@@ -5,6 +5,7 @@ package okta
 import (
 	"bytes"
 	"fmt"
+	"net/netip"
 	"strings"
 
 	"github.com/valyala/fastjson"
@@ -29,7 +30,8 @@ func init() {
 // Parser turns Okta LogEvents into events. The zero value is not usable: call New. A Parser
 // is not safe for concurrent use (it reuses one JSON parser).
 type Parser struct {
-	p fastjson.Parser
+	p  fastjson.Parser
+	in logs.Interner
 }
 
 var _ logs.Parser = (*Parser)(nil)
@@ -57,7 +59,7 @@ func (p *Parser) Parse(rec *logs.Record, emit func(*borderwatch.Event)) error {
 	}
 	single := v.Type() == fastjson.TypeObject
 	return logs.EachDocument(v, nil, func(o *fastjson.Value) error {
-		ev, err := convert(o)
+		ev, err := p.convert(o)
 		if err != nil {
 			return err
 		}
@@ -71,12 +73,13 @@ func (p *Parser) Parse(rec *logs.Record, emit func(*borderwatch.Event)) error {
 	})
 }
 
-func convert(o *fastjson.Value) (*borderwatch.Event, error) {
-	ts, err := logs.ParseTime(logs.JSONString(o, "published"), nil)
+func (p *Parser) convert(o *fastjson.Value) (*borderwatch.Event, error) {
+	ts, err := logs.ParseTime(string(o.GetStringBytes("published")), nil)
 	if err != nil {
 		return nil, fmt.Errorf("okta: published: %w", err)
 	}
-	action := logs.JSONString(o, "eventType")
+	in := &p.in
+	action := in.JSON(o, "eventType")
 	if action == "" {
 		return nil, fmt.Errorf("okta: no eventType")
 	}
@@ -88,20 +91,20 @@ func convert(o *fastjson.Value) (*borderwatch.Event, error) {
 	ev.Event.Module = Name
 	ev.Event.Provider = "okta"
 	ev.Event.Category, ev.Event.Type = categorize(action)
-	ev.Message = logs.JSONString(o, "displayMessage")
-	switch strings.ToUpper(logs.JSONString(o, "outcome", "result")) {
-	case "SUCCESS", "ALLOW":
+	ev.Message = in.JSON(o, "displayMessage")
+	switch r := o.GetStringBytes("outcome", "result"); {
+	case equalFold(r, "SUCCESS"), equalFold(r, "ALLOW"):
 		ev.Event.Outcome = borderwatch.OutcomeSuccess
-	case "FAILURE", "DENY":
+	case equalFold(r, "FAILURE"), equalFold(r, "DENY"):
 		ev.Event.Outcome = borderwatch.OutcomeFailure
 	}
-	ev.Event.Reason = logs.JSONString(o, "outcome", "reason")
+	ev.Event.Reason = in.JSON(o, "outcome", "reason")
 	ev.Observer = borderwatch.Observer{Vendor: "Okta", Product: "Okta Identity Cloud", Type: "idp"}
 
-	setUser(ev, o)
-	setClient(ev, o)
-	setAuth(ev, o)
-	setVendor(ev, o)
+	p.setUser(ev, o)
+	p.setClient(ev, o)
+	p.setAuth(ev, o)
+	p.setVendor(ev, o)
 	return ev, nil
 }
 
@@ -122,13 +125,13 @@ func categorize(action string) ([]string, []string) {
 	return []string{"iam"}, []string{"info"}
 }
 
-func setUser(ev *borderwatch.Event, o *fastjson.Value) {
+func (p *Parser) setUser(ev *borderwatch.Event, o *fastjson.Value) {
 	u := o.Get("actor")
-	if t := logs.JSONString(u, "type"); t != "" && t != "User" {
+	if t := u.GetStringBytes("type"); len(t) > 0 && string(t) != "User" {
 		// A system principal or client acted; the user, if any, is a target.
 		u = nil
 		for _, t := range o.GetArray("target") {
-			if logs.JSONString(t, "type") == "User" {
+			if string(t.GetStringBytes("type")) == "User" {
 				u = t
 				break
 			}
@@ -137,26 +140,26 @@ func setUser(ev *borderwatch.Event, o *fastjson.Value) {
 	if u == nil {
 		return
 	}
-	alt := logs.JSONString(u, "alternateId")
+	alt := p.in.JSON(u, "alternateId")
 	if strings.EqualFold(alt, "unknown") {
 		alt = ""
 	}
 	ev.User.Name, ev.User.Domain, ev.User.Email = logs.SplitUser(alt)
-	ev.User.ID = logs.JSONString(u, "id")
-	if fn := logs.JSONString(u, "displayName"); !strings.EqualFold(fn, "unknown") {
+	ev.User.ID = p.in.JSON(u, "id")
+	if fn := p.in.JSON(u, "displayName"); !strings.EqualFold(fn, "unknown") {
 		ev.User.FullName = fn
 	}
 }
 
-func setClient(ev *borderwatch.Event, o *fastjson.Value) {
+func (p *Parser) setClient(ev *borderwatch.Event, o *fastjson.Value) {
 	c := o.Get("client")
-	ip, _, ok := logs.ParseAddr(logs.JSONString(c, "ipAddress"))
+	ip, _, ok := parseAddr(c.GetStringBytes("ipAddress"))
 	geoCtx := c.Get("geographicalContext")
 	if !ok {
 		// Okta writes "null" when it did not see the client; the first hop of the request's
 		// IP chain is the next best.
 		if chain := o.GetArray("request", "ipChain"); len(chain) > 0 {
-			ip, _, ok = logs.ParseAddr(logs.JSONString(chain[0], "ip"))
+			ip, _, ok = parseAddr(chain[0].GetStringBytes("ip"))
 			if geoCtx == nil {
 				geoCtx = chain[0].Get("geographicalContext")
 			}
@@ -165,24 +168,24 @@ func setClient(ev *borderwatch.Event, o *fastjson.Value) {
 	if ok {
 		ev.Source.IP = ip
 	}
-	if ua := logs.JSONString(c, "userAgent", "rawUserAgent"); ua != "" && !strings.EqualFold(ua, "unknown") {
+	if ua := p.in.JSON(c, "userAgent", "rawUserAgent"); ua != "" && !strings.EqualFold(ua, "unknown") {
 		ev.UserAgent = &borderwatch.UserAgent{Original: ua}
 	}
-	if g := vendorGeo(geoCtx); g != nil {
+	if g := p.vendorGeo(geoCtx); g != nil {
 		ev.Client = &borderwatch.Endpoint{IP: ip, Geo: g}
 	}
 }
 
 // vendorGeo converts Okta's geographicalContext; nil when it says nothing.
-func vendorGeo(g *fastjson.Value) *borderwatch.Geo {
+func (p *Parser) vendorGeo(g *fastjson.Value) *borderwatch.Geo {
 	if g == nil || g.Type() != fastjson.TypeObject {
 		return nil
 	}
 	geo := &borderwatch.Geo{
-		CityName:    logs.JSONString(g, "city"),
-		RegionName:  logs.JSONString(g, "state"),
-		CountryName: logs.JSONString(g, "country"),
-		PostalCode:  logs.JSONString(g, "postalCode"),
+		CityName:    p.in.JSON(g, "city"),
+		RegionName:  p.in.JSON(g, "state"),
+		CountryName: p.in.JSON(g, "country"),
+		PostalCode:  p.in.JSON(g, "postalCode"),
 	}
 	lat, okLat := logs.JSONFloat(g, "geolocation", "lat")
 	lon, okLon := logs.JSONFloat(g, "geolocation", "lon")
@@ -195,22 +198,22 @@ func vendorGeo(g *fastjson.Value) *borderwatch.Geo {
 	return geo
 }
 
-func setAuth(ev *borderwatch.Event, o *fastjson.Value) {
+func (p *Parser) setAuth(ev *borderwatch.Event, o *fastjson.Value) {
 	ac := o.Get("authenticationContext")
 	a := borderwatch.Auth{
 		SessionID: logs.JSONString(ac, "externalSessionId"),
-		Method:    logs.JSONString(ac, "credentialType"),
-		MFA:       logs.JSONString(o, "debugContext", "debugData", "factor"),
+		Method:    p.in.JSON(ac, "credentialType"),
+		MFA:       p.in.JSON(o, "debugContext", "debugData", "factor"),
 	}
 	if strings.EqualFold(a.SessionID, "unknown") {
 		a.SessionID = ""
 	}
 	if a.Method == "" {
-		a.Method = logs.JSONString(ac, "authenticationProvider")
+		a.Method = p.in.JSON(ac, "authenticationProvider")
 	}
 	for _, t := range o.GetArray("target") {
-		if logs.JSONString(t, "type") == "AppInstance" {
-			a.Application = logs.JSONString(t, "displayName")
+		if string(t.GetStringBytes("type")) == "AppInstance" {
+			a.Application = p.in.JSON(t, "displayName")
 			break
 		}
 	}
@@ -219,7 +222,7 @@ func setAuth(ev *borderwatch.Event, o *fastjson.Value) {
 	}
 }
 
-func setVendor(ev *borderwatch.Event, o *fastjson.Value) {
+func (p *Parser) setVendor(ev *borderwatch.Event, o *fastjson.Value) {
 	var v borderwatch.Vendor
 	sc := o.Get("securityContext")
 	if b, ok := logs.JSONBool(sc, "isProxy"); ok {
@@ -228,22 +231,27 @@ func setVendor(ev *borderwatch.Event, o *fastjson.Value) {
 	if n, ok := logs.JSONUint(sc, "asNumber"); ok && n <= 1<<32-1 {
 		v.ASNumber = uint32(n)
 	}
-	v.ASOrg = logs.JSONString(sc, "asOrg")
+	v.ASOrg = p.in.JSON(sc, "asOrg")
 
 	dd := o.Get("debugContext", "debugData")
-	if risk := logs.JSONString(dd, "risk"); risk != "" {
-		m := javaMap(risk)
-		v.RiskLevel = m["level"]
-		if r := m["reasons"]; r != "" {
-			v.RiskReasons = strings.Split(r, ", ")
-		}
-	}
-	if beh := logs.JSONString(dd, "behaviors"); beh != "" {
-		for _, kv := range javaPairs(beh) {
-			if strings.EqualFold(kv[1], "POSITIVE") {
-				v.Detections = append(v.Detections, kv[0])
+	if risk := dd.GetStringBytes("risk"); len(risk) > 0 {
+		javaPairs(string(risk), func(k, val string) {
+			switch k {
+			case "level":
+				v.RiskLevel = p.in.Bytes([]byte(val))
+			case "reasons":
+				for _, r := range strings.Split(val, ", ") {
+					v.RiskReasons = append(v.RiskReasons, p.in.Bytes([]byte(r)))
+				}
 			}
-		}
+		})
+	}
+	if beh := dd.GetStringBytes("behaviors"); len(beh) > 0 {
+		javaPairs(string(beh), func(k, val string) {
+			if strings.EqualFold(val, "POSITIVE") {
+				v.Detections = append(v.Detections, p.in.Bytes([]byte(k)))
+			}
+		})
 	}
 	if t, _ := logs.JSONBool(dd, "threatSuspected"); t {
 		v.Detections = append(v.Detections, "threat_suspected")
@@ -280,57 +288,57 @@ func tunnels(s string) []string {
 	return out
 }
 
-// javaMap reads the Java Map.toString() form Okta uses in debugData:
-// "{reasons=Anomalous Device, New Geo-Location, level=HIGH}". A comma belongs to a value
-// unless it is followed by " key=".
-func javaMap(s string) map[string]string {
-	m := make(map[string]string)
-	for _, kv := range javaPairs(s) {
-		m[kv[0]] = kv[1]
-	}
-	return m
-}
-
-func javaPairs(s string) [][2]string {
+// javaPairs reads the Java Map.toString() form Okta uses in debugData,
+// "{reasons=Anomalous Device, New Geo-Location, level=HIGH}", and calls fn for each pair. A
+// ", " belongs to a value unless what follows it up to the next "=" holds no comma (a key).
+func javaPairs(s string, fn func(key, value string)) {
 	s = strings.TrimSpace(s)
 	s = strings.TrimPrefix(s, "{")
 	s = strings.TrimSuffix(s, "}")
-	var out [][2]string
+	var key, val string
+	have := false
 	for len(s) > 0 {
-		eq := strings.IndexByte(s, '=')
-		if eq <= 0 {
-			break
+		part := s
+		if i := strings.Index(s, ", "); i >= 0 {
+			part, s = s[:i], s[i+2:]
+		} else {
+			s = ""
 		}
-		key := strings.TrimSpace(s[:eq])
-		rest := s[eq+1:]
-		end := len(rest)
-		for i := 0; i < len(rest); i++ {
-			if rest[i] == ',' && isKeyAhead(rest[i+1:]) {
-				end = i
-				break
+		if eq := strings.IndexByte(part, '='); eq > 0 && !strings.ContainsAny(part[:eq], ",{}") {
+			if have {
+				fn(key, val)
 			}
+			key, val, have = strings.TrimSpace(part[:eq]), strings.TrimSpace(part[eq+1:]), true
+		} else if have {
+			val += ", " + part
 		}
-		out = append(out, [2]string{key, strings.TrimSpace(rest[:end])})
-		if end == len(rest) {
-			break
-		}
-		s = strings.TrimSpace(rest[end+1:])
 	}
-	return out
+	if have {
+		fn(key, val)
+	}
 }
 
-// isKeyAhead reports whether s starts (after spaces) with a key and "=": letters, digits,
-// spaces, '-' and '_' up to '='.
-func isKeyAhead(s string) bool {
-	s = strings.TrimLeft(s, " ")
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case c == '=':
-			return i > 0
-		case c == ',' || c == '{' || c == '}':
+// parseAddr is logs.ParseAddr on bytes, without an allocation for the common forms.
+func parseAddr(b []byte) (netip.Addr, uint16, bool) {
+	if ip, err := netip.ParseAddr(string(b)); err == nil {
+		return ip.Unmap().WithZone(""), 0, true
+	}
+	return logs.ParseAddr(string(b))
+}
+
+// equalFold reports whether b equals the upper-case ASCII word s, ignoring case.
+func equalFold(b []byte, s string) bool {
+	if len(b) != len(s) {
+		return false
+	}
+	for i := range b {
+		c := b[i]
+		if 'a' <= c && c <= 'z' {
+			c -= 'a' - 'A'
+		}
+		if c != s[i] {
 			return false
 		}
 	}
-	return false
+	return true
 }
