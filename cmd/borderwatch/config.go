@@ -9,6 +9,8 @@ import (
 	"github.com/borderwatch/borderwatch/capture"
 	"github.com/borderwatch/borderwatch/enrich"
 	"github.com/borderwatch/borderwatch/logs"
+	"github.com/borderwatch/borderwatch/metrics"
+	"github.com/borderwatch/borderwatch/report"
 	"github.com/borderwatch/borderwatch/rules"
 )
 
@@ -23,6 +25,8 @@ type Config struct {
 	Logs     logs.Config    `yaml:"logs"`
 	Capture  capture.Config `yaml:"capture"`
 	Enrich   enrich.Config  `yaml:"enrich"`
+	Report   report.Config  `yaml:"report"`
+	Metrics  metrics.Config `yaml:"metrics"`
 }
 
 // ObserverConfig names this sensor in every event (observer.*).
@@ -55,6 +59,8 @@ func defaultConfig() Config {
 		Logs:     logs.DefaultConfig(),
 		Capture:  capture.DefaultConfig(),
 		Enrich:   enrich.DefaultConfig(),
+		Report:   report.DefaultConfig(),
+		Metrics:  metrics.DefaultConfig(),
 	}
 }
 
