@@ -3,8 +3,8 @@ package duo_test
 import (
 	"testing"
 
-	"github.com/borderwatch/borderwatch/logs/logstest"
 	_ "github.com/borderwatch/borderwatch/logs/duo"
+	"github.com/borderwatch/borderwatch/logs/logstest"
 )
 
 var samples = []string{"testdata/auth.ndjson", "testdata/api-response.json"}

@@ -3,8 +3,8 @@ package entra_test
 import (
 	"testing"
 
-	"github.com/borderwatch/borderwatch/logs/logstest"
 	_ "github.com/borderwatch/borderwatch/logs/entra"
+	"github.com/borderwatch/borderwatch/logs/logstest"
 )
 
 var samples = []string{"testdata/eventhub.json", "testdata/graph.ndjson"}

@@ -3,8 +3,8 @@ package gworkspace_test
 import (
 	"testing"
 
-	"github.com/borderwatch/borderwatch/logs/logstest"
 	_ "github.com/borderwatch/borderwatch/logs/gworkspace"
+	"github.com/borderwatch/borderwatch/logs/logstest"
 )
 
 var samples = []string{"testdata/login.ndjson", "testdata/page.json"}
