@@ -12,6 +12,7 @@ import (
 	"github.com/borderwatch/borderwatch"
 	"github.com/borderwatch/borderwatch/logs"
 	"github.com/borderwatch/borderwatch/logs/syslog"
+	"github.com/borderwatch/borderwatch/logs/syslog/foreign"
 )
 
 // Name is the format's registered name and the suffix of its event.dataset.
@@ -113,9 +114,9 @@ func (p *Parser) Parse(rec *logs.Record, emit func(*borderwatch.Event)) error {
 	product, _, id, text, ok := findID(h.Message)
 	if !ok {
 		if h.Kind != syslog.KindNone {
-			return fmt.Errorf("asa: syslog message without an ASA id: %w", logs.ErrSkip)
+			return foreign.Err(Name, line, "syslog message without an ASA id")
 		}
-		return fmt.Errorf("asa: %w", errNoMessageID)
+		return foreign.Or(Name, line, fmt.Errorf("asa: %w", errNoMessageID))
 	}
 	blk := &block{}
 	ev := &blk.ev

@@ -12,6 +12,7 @@ import (
 	"github.com/borderwatch/borderwatch"
 	"github.com/borderwatch/borderwatch/logs"
 	"github.com/borderwatch/borderwatch/logs/syslog"
+	"github.com/borderwatch/borderwatch/logs/syslog/foreign"
 )
 
 // Name is the format's registered name and the suffix of its event.dataset.
@@ -84,9 +85,9 @@ func (p *Parser) Parse(rec *logs.Record, emit func(*borderwatch.Event)) error {
 	body, ok := kvStart(h.Message)
 	if !ok {
 		if h.Kind != syslog.KindNone {
-			return fmt.Errorf("fortigate: %w", logs.ErrSkip)
+			return foreign.Err(Name, line, "no FortiOS key=value record")
 		}
-		return fmt.Errorf("fortigate: %w", errNoKV)
+		return foreign.Or(Name, line, fmt.Errorf("fortigate: %w", errNoKV))
 	}
 	f := make(map[string]string, 48)
 	if err := parseKV(body, func(k string, v []byte) { f[k] = string(v) }); err != nil {

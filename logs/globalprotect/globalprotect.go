@@ -13,6 +13,7 @@ import (
 	"github.com/borderwatch/borderwatch"
 	"github.com/borderwatch/borderwatch/logs"
 	"github.com/borderwatch/borderwatch/logs/syslog"
+	"github.com/borderwatch/borderwatch/logs/syslog/foreign"
 )
 
 // Name is the format's registered name and the suffix of its event.dataset.
@@ -135,7 +136,7 @@ func (p *Parser) Parse(rec *logs.Record, emit func(*borderwatch.Event)) error {
 	f, err := r.Read()
 	if err != nil || len(f) < colEventID+1 {
 		if h.Kind != syslog.KindNone && Detect(body) == 0 {
-			return fmt.Errorf("globalprotect: %w", logs.ErrSkip)
+			return foreign.Err(Name, line, "no PAN-OS CSV record")
 		}
 		if err != nil {
 			return fmt.Errorf("globalprotect: csv: %w", err)
@@ -159,9 +160,9 @@ func (p *Parser) Parse(rec *logs.Record, emit func(*borderwatch.Event)) error {
 			return fmt.Errorf("globalprotect: PAN-OS %s record: %w", f[colType], logs.ErrSkip)
 		}
 		if h.Kind != syslog.KindNone {
-			return fmt.Errorf("globalprotect: %w", logs.ErrSkip)
+			return foreign.Err(Name, line, "no PAN-OS CSV record")
 		}
-		return fmt.Errorf("globalprotect: %w", errNotPAN)
+		return foreign.Or(Name, line, fmt.Errorf("globalprotect: %w", errNotPAN))
 	}
 	if err != nil {
 		return fmt.Errorf("globalprotect: %w", err)

@@ -11,6 +11,7 @@ import (
 	"github.com/borderwatch/borderwatch"
 	"github.com/borderwatch/borderwatch/logs"
 	"github.com/borderwatch/borderwatch/logs/syslog"
+	"github.com/borderwatch/borderwatch/logs/syslog/foreign"
 )
 
 // Name is the format's registered name and the suffix of its event.dataset.
@@ -86,7 +87,7 @@ func (p *Parser) Parse(rec *logs.Record, emit func(*borderwatch.Event)) error {
 		return fmt.Errorf("openssh: %w", err)
 	}
 	if h.Kind != syslog.KindNone && !isSSHD(h.AppName) {
-		return fmt.Errorf("openssh: program %q: %w", h.AppName, logs.ErrSkip)
+		return foreign.Err(Name, line, fmt.Sprintf("program %q", h.AppName))
 	}
 	ev := &borderwatch.Event{}
 	action, err := parseMessage(ev, h.Message)
@@ -94,7 +95,7 @@ func (p *Parser) Parse(rec *logs.Record, emit func(*borderwatch.Event)) error {
 		if h.Kind != syslog.KindNone && errors.Is(err, errUnknown) {
 			return fmt.Errorf("openssh: %w", logs.ErrSkip)
 		}
-		return fmt.Errorf("openssh: %w", err)
+		return foreign.Or(Name, line, fmt.Errorf("openssh: %w", err))
 	}
 	ev.Timestamp = h.Time
 	if ev.Timestamp.IsZero() {

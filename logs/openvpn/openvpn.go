@@ -12,6 +12,7 @@ import (
 	"github.com/borderwatch/borderwatch"
 	"github.com/borderwatch/borderwatch/logs"
 	"github.com/borderwatch/borderwatch/logs/syslog"
+	"github.com/borderwatch/borderwatch/logs/syslog/foreign"
 )
 
 // Name is the format's registered name and the suffix of its event.dataset.
@@ -142,15 +143,18 @@ func (p *Parser) Parse(rec *logs.Record, emit func(*borderwatch.Event)) error {
 			}
 		}
 	case len(h.AppName) > 0:
-		return fmt.Errorf("openvpn: program %q: %w", h.AppName, logs.ErrSkip)
+		return foreign.Err(Name, line, fmt.Sprintf("program %q", h.AppName))
 	}
 	ev := &borderwatch.Event{}
 	action, err := parseMessage(ev, string(msg))
 	if err != nil {
-		if errors.Is(err, errUnknown) && (tagged || h.Kind != syslog.KindNone) {
+		switch {
+		case errors.Is(err, errUnknown) && tagged:
 			return fmt.Errorf("openvpn: %w", logs.ErrSkip)
+		case errors.Is(err, errUnknown) && h.Kind != syslog.KindNone:
+			return foreign.Err(Name, line, "no OpenVPN message")
 		}
-		return fmt.Errorf("openvpn: %w", err)
+		return foreign.Or(Name, line, fmt.Errorf("openvpn: %w", err))
 	}
 	if ts.IsZero() {
 		ts = received(rec)

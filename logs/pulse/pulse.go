@@ -11,6 +11,7 @@ import (
 	"github.com/borderwatch/borderwatch"
 	"github.com/borderwatch/borderwatch/logs"
 	"github.com/borderwatch/borderwatch/logs/syslog"
+	"github.com/borderwatch/borderwatch/logs/syslog/foreign"
 )
 
 // Name is the format's registered name and the suffix of its event.dataset.
@@ -86,16 +87,19 @@ func (p *Parser) Parse(rec *logs.Record, emit func(*borderwatch.Event)) error {
 		return fmt.Errorf("pulse: %w", err)
 	}
 	if len(h.AppName) > 0 && !isPulse(h.AppName) {
-		return fmt.Errorf("pulse: program %q: %w", h.AppName, logs.ErrSkip)
+		return foreign.Err(Name, line, fmt.Sprintf("program %q", h.AppName))
 	}
 	msg := string(h.Message)
 	// "2026-11-22 08:05:00 - ive - [203.0.113.45] jdoe(Users)[Users, VPN] - Login succeeded ..."
 	i := strings.Index(msg, " - [")
 	if i < 0 {
-		if isPulse(h.AppName) {
+		switch {
+		case isPulse(h.AppName):
 			return fmt.Errorf("pulse: %w", logs.ErrSkip)
+		case h.Kind != syslog.KindNone:
+			return foreign.Err(Name, line, "no PulseSecure access-log message")
 		}
-		return fmt.Errorf("pulse: %w", errLayout)
+		return foreign.Or(Name, line, fmt.Errorf("pulse: %w", errLayout))
 	}
 	head, rest := msg[:i], msg[i+4:]
 	ipStr, rest, ok := strings.Cut(rest, "] ")
