@@ -18,6 +18,7 @@ type LiveSource struct {
 	Shared   *Shared
 	Observer borderwatch.Observer
 	Logger   *slog.Logger
+	OnReady  func() // called, if set, once every socket is open and filtered
 
 	counters LiveCounters
 }

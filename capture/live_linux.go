@@ -55,6 +55,9 @@ func (s *LiveSource) Run(ctx context.Context, out borderwatch.Emitter) error {
 		}
 		socks = append(socks, sk)
 	}
+	if s.OnReady != nil {
+		s.OnReady()
+	}
 	log.Info("capturing", "interface", cfg.Interface, "workers", cfg.Workers, "snaplen", cfg.Snaplen,
 		"promiscuous", cfg.Promiscuous, "bpf", cfg.BPF)
 

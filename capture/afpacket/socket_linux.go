@@ -34,11 +34,13 @@ type Socket struct {
 
 // Open opens and configures a socket.
 func Open(o Options) (*Socket, error) {
-	frame := 1 << 11
-	for frame < o.Snaplen+128 && frame < 1<<18 {
-		frame <<= 1
+	// TPACKET_V3 packs frames of any size into blocks; the frame size only sizes the ring's
+	// bookkeeping. A block must hold the largest packet.
+	const frame = 4096
+	block := 1 << 20
+	for block < o.Snaplen+4096 {
+		block <<= 1
 	}
-	block := max(frame*8, 1<<20)
 	blocks := max(o.RingMB<<20/block, 2)
 	tp, err := gafp.NewTPacket(gafp.OptInterface(o.Interface), gafp.OptFrameSize(frame), gafp.OptBlockSize(block),
 		gafp.OptNumBlocks(blocks), gafp.TPacketVersion3, gafp.OptPollTimeout(o.PollTimeout),
@@ -47,6 +49,10 @@ func Open(o Options) (*Socket, error) {
 		return nil, fmt.Errorf("af_packet on %s: %w (capturing needs root or CAP_NET_RAW)", o.Interface, err)
 	}
 	s := &Socket{tp: tp}
+	if len(o.Filter) == 0 && o.Snaplen > 0 && o.Snaplen < 262144 {
+		// AF_PACKET cuts packets to what a filter returns: "accept, snaplen bytes"
+		o.Filter = []bpf.RawInstruction{{Op: 0x06, K: uint32(o.Snaplen)}}
+	}
 	if len(o.Filter) > 0 {
 		if err := tp.SetBPF(o.Filter); err != nil {
 			tp.Close()
