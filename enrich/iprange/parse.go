@@ -108,10 +108,10 @@ func Detect(data []byte) Format {
 	if len(trim) > 0 && trim[0] == '{' {
 		head := trim[:min(len(trim), 1<<16)]
 		switch {
-		case bytes.Contains(head, []byte(`"ip_prefix"`)) || bytes.Contains(head, []byte(`"ipv6_prefixes"`)) || bytes.Contains(head, []byte(`"syncToken"`)):
-			return FormatAWS
 		case bytes.Contains(head, []byte(`"ipv4Prefix"`)) || bytes.Contains(head, []byte(`"ipv6Prefix"`)):
 			return FormatGCP
+		case bytes.Contains(head, []byte(`"ip_prefix"`)) || bytes.Contains(head, []byte(`"ipv6_prefixes"`)):
+			return FormatAWS
 		case bytes.Contains(head, []byte(`"values"`)):
 			return FormatAzure
 		case bytes.Contains(head, []byte(`"regions"`)):
