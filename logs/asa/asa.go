@@ -121,7 +121,7 @@ func (p *Parser) Parse(rec *logs.Record, emit func(*borderwatch.Event)) error {
 	blk := &block{}
 	ev := &blk.ev
 	switch id {
-	case 113039, 716001, 716002, 722022, 722051, 716039:
+	case 113039, 716001, 716002, 722022, 722023, 722037, 722051, 716039:
 		err = groupUserIP(blk, id, text)
 	case 751025:
 		err = parse751025(blk, text)
@@ -129,6 +129,10 @@ func (p *Parser) Parse(rec *logs.Record, emit func(*borderwatch.Event)) error {
 		err = parse113019(blk, text)
 	case 113004, 113005, 113012, 113015:
 		err = parseAAA(blk, id, text)
+	case 605004, 605005:
+		err = parse605(blk, id, text)
+	case 611101, 611102:
+		err = parse611(blk, id, text)
 	default:
 		return fmt.Errorf("asa: message %d: %w", id, logs.ErrSkip)
 	}
@@ -261,6 +265,19 @@ func groupUserIP(b *block, id int, text []byte) error {
 			case "UDP":
 				ev.Network.Transport = "udp"
 			}
+		}
+	case 722023:
+		b.setType(false, "info", "")
+		f := bytes.Fields(rest)
+		if len(f) >= 2 {
+			auth.TunnelType = lowerWord(f[1]) + "-" + lowerWord(f[0])
+		}
+		ev.Event.Reason = "connection terminated"
+	case 722037:
+		b.setType(false, "info", "")
+		auth.TunnelType = "svc"
+		if _, r, ok := bytes.Cut(rest, []byte("closing connection:")); ok {
+			ev.Event.Reason = string(trimDot(bytes.TrimSpace(r)))
 		}
 	case 722051:
 		b.setType(false, "info", "")
@@ -539,4 +556,73 @@ func lowerWord(b []byte) string {
 		out[i] = c
 	}
 	return string(out)
+}
+
+// parse605 handles management logins: "Login permitted|denied from 203.0.113.9/52100 to
+// outside:198.51.100.1/ssh for user "admin"".
+func parse605(b *block, id int, text []byte) error {
+	ev := &b.ev
+	_, r, ok := bytes.Cut(text, []byte(" from "))
+	if !ok {
+		return errBadMessage
+	}
+	src, r, ok := bytes.Cut(r, []byte(" to "))
+	if !ok {
+		return errBadMessage
+	}
+	dst, r, ok := bytes.Cut(r, []byte(" for user "))
+	if !ok {
+		return errBadMessage
+	}
+	ipb, portb, _ := bytes.Cut(src, []byte("/"))
+	ip, ok := syslog.ParseAddr(string(ipb))
+	if !ok {
+		return fmt.Errorf("bad client address %q", ipb)
+	}
+	ev.Source.IP = ip
+	if p, err := strconv.ParseUint(string(portb), 10, 16); err == nil {
+		ev.Source.Port = uint16(p)
+	}
+	// "outside:198.51.100.1/ssh"
+	if i := bytes.IndexByte(dst, ':'); i >= 0 {
+		dst = dst[i+1:]
+	}
+	dip, service, _ := bytes.Cut(dst, []byte("/"))
+	if a, ok := syslog.ParseAddr(string(dip)); ok {
+		ev.Destination.IP = a
+	}
+	ev.User = syslog.SplitUser(string(bytes.TrimSpace(r)))
+	outcome := borderwatch.OutcomeSuccess
+	if id == 605004 {
+		outcome = borderwatch.OutcomeFailure
+	}
+	b.setType(false, "info", outcome)
+	b.auth.Method = lowerWord(service)
+	ev.Borderwatch.Auth = &b.auth
+	ev.AddTag("admin_login")
+	return nil
+}
+
+// parse611 handles "User authentication succeeded|failed: IP address: 10.0.0.5, Uname: admin"
+// (VPN client or management authentication).
+func parse611(b *block, id int, text []byte) error {
+	ev := &b.ev
+	ipb, ok := after(text, "IP address: ")
+	if !ok {
+		return errBadMessage
+	}
+	ip, ok := syslog.ParseAddr(string(ipb))
+	if !ok {
+		return fmt.Errorf("bad client address %q", ipb)
+	}
+	ev.Source.IP = ip
+	if u, ok := after(text, "Uname: "); ok {
+		ev.User = syslog.SplitUser(string(u))
+	}
+	outcome := borderwatch.OutcomeSuccess
+	if id == 611102 {
+		outcome = borderwatch.OutcomeFailure
+	}
+	b.setType(false, "info", outcome)
+	return nil
 }
