@@ -1,0 +1,266 @@
+package elasticsearch
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/borderwatch/borderwatch"
+)
+
+func TestSetupMappingsRoutingAndReplay(t *testing.T) {
+	cfg := testConfig(t, esURL(t))
+	ctx := context.Background()
+	s := newTestSink(t, cfg)
+	c := s.Client()
+
+	// Setup ran at start; a second run changes nothing and says so.
+	steps, err := Setup(ctx, c, cfg, quietLog())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(steps) != 1+2+3+1 {
+		t.Fatalf("setup steps = %v", steps)
+	}
+	for _, st := range steps {
+		want := Unchanged
+		if st.Kind == "ilm_policy" {
+			want = Skipped // the test distribution has no ILM
+		}
+		if st.Result != want {
+			t.Errorf("second setup: %s %s = %s, want %s", st.Kind, st.Name, st.Result, want)
+		}
+	}
+
+	var evs []*borderwatch.Event
+	for i := range 50 {
+		evs = append(evs, sessionEvent(i), authEvent(i, []string{"alice", "bob"}[i%2]))
+	}
+	// Alerts: two near Beijing, one in Lisbon.
+	evs = append(evs, alertEvent(1, 39.90, 116.40), alertEvent(2, 39.95, 116.30), alertEvent(3, 38.72, -9.14))
+	if err := s.Publish(ctx, evs); err != nil {
+		t.Fatal(err)
+	}
+	p := cfg.Index.Prefix
+	for _, tc := range []struct {
+		index string
+		want  int
+	}{{p + "-sessions-*", 50}, {p + "-auth-*", 50}, {p + "-alerts-*", 3}} {
+		if n := count(t, c, tc.index); n != tc.want {
+			t.Errorf("%s holds %d documents, want %d", tc.index, n, tc.want)
+		}
+	}
+
+	// Field types as declared by the templates.
+	var mapping map[string]struct {
+		Mappings map[string]any `json:"mappings"`
+	}
+	request(t, c, http.MethodGet, "/"+p+"-*/_mapping", nil, &mapping)
+	if len(mapping) < 3 {
+		t.Fatalf("mappings of %d indices, want 3", len(mapping))
+	}
+	for index, m := range mapping {
+		for _, tc := range []struct{ field, typ string }{
+			{"@timestamp", "date"},
+			{"source.ip", "ip"},
+			{"destination.ip", "ip"},
+			{"source.geo.location", "geo_point"},
+			{"destination.geo.location", "geo_point"},
+			{"user.name", "keyword"},
+			{"event.duration", "long"},
+			{"network.bytes", "long"},
+			{"related.ip", "ip"},
+			{"message", "text"},
+			{"borderwatch.alert.distance_km", "double"},
+		} {
+			if got := fieldType(m.Mappings, tc.field); got != tc.typ {
+				t.Errorf("%s: %s is %q, want %q", index, tc.field, got, tc.typ)
+			}
+		}
+	}
+
+	// A geo query finds the alerts near Beijing, not the one in Lisbon.
+	var hits struct {
+		Hits struct {
+			Total struct {
+				Value int `json:"value"`
+			} `json:"total"`
+		} `json:"hits"`
+	}
+	request(t, c, http.MethodPost, "/"+p+"-alerts-*/_search", map[string]any{
+		"query": map[string]any{"geo_distance": map[string]any{
+			"distance": "50km", "source.geo.location": map[string]any{"lat": 39.9, "lon": 116.4},
+		}},
+	}, &hits)
+	if hits.Hits.Total.Value != 2 {
+		t.Errorf("geo_distance found %d alerts, want 2", hits.Hits.Total.Value)
+	}
+
+	// Replaying the same input leaves the counts unchanged: every document answers 409.
+	before := s.Snapshot()
+	if err := s.Publish(ctx, evs); err != nil {
+		t.Fatal(err)
+	}
+	after := s.Snapshot()
+	if got := after.Duplicates - before.Duplicates; got != uint64(len(evs)) {
+		t.Errorf("replay: %d duplicates, want %d", got, len(evs))
+	}
+	if after.Acked != before.Acked {
+		t.Errorf("replay indexed %d new documents", after.Acked-before.Acked)
+	}
+	if n := count(t, c, p+"-*"); n != 103 {
+		t.Errorf("after replay %d documents, want 103", n)
+	}
+}
+
+// fieldType walks a mapping to a dotted field's type.
+func fieldType(m map[string]any, field string) string {
+	cur := m
+	parts := strings.Split(field, ".")
+	for i, part := range parts {
+		props, _ := cur["properties"].(map[string]any)
+		f, ok := props[part].(map[string]any)
+		if !ok {
+			return ""
+		}
+		if i == len(parts)-1 {
+			typ, _ := f["type"].(string)
+			return typ
+		}
+		cur = f
+	}
+	return ""
+}
+
+func TestIndexModeDailyIndices(t *testing.T) {
+	cfg := testConfig(t, esURL(t))
+	cfg.Index.Mode = ModeIndex
+	s := newTestSink(t, cfg)
+	if err := s.Publish(context.Background(), []*borderwatch.Event{authEvent(1, "alice"), authEvent(2000, "bob")}); err != nil {
+		t.Fatal(err)
+	}
+	p := cfg.Index.Prefix
+	for _, idx := range []string{p + "-auth-default-2026.11.20", p + "-auth-default-2026.11.21"} {
+		if n := count(t, s.Client(), idx); n != 1 {
+			t.Errorf("%s holds %d documents, want 1", idx, n)
+		}
+	}
+}
+
+func TestMappingConflictsGoToDeadLetter(t *testing.T) {
+	url := esURL(t)
+	for _, tc := range []struct {
+		name       string
+		index      bool
+		file       bool
+		wantInFile bool
+	}{
+		{name: "index", index: true},
+		{name: "file", file: true, wantInFile: true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := testConfig(t, url)
+			if !tc.index {
+				cfg.DeadLetter.Index = ""
+			}
+			dlFile := filepath.Join(t.TempDir(), "dead.ndjson")
+			if tc.file {
+				cfg.DeadLetter.File = dlFile
+			}
+			s := newTestSink(t, cfg)
+			c := s.Client()
+			p := cfg.Index.Prefix
+			// A stricter template for the auth stream: unknown fields are refused with 400.
+			if st := request(t, c, http.MethodPut, "/_index_template/"+p+"-strict", map[string]any{
+				"index_patterns": []string{p + "-auth-*"}, "priority": 500, "data_stream": map[string]any{},
+				"template": map[string]any{"mappings": map[string]any{"dynamic": "strict", "properties": map[string]any{
+					"@timestamp": map[string]any{"type": "date"},
+				}}},
+			}, nil); st != 200 {
+				t.Fatalf("strict template: status %d", st)
+			}
+			evs := []*borderwatch.Event{authEvent(1, "alice"), authEvent(2, "bob"), sessionEvent(1)}
+			if err := s.Publish(context.Background(), evs); err != nil {
+				t.Fatal(err)
+			}
+			snap := s.Snapshot()
+			if snap.DeadLettered != 2 || snap.Acked != 1 || snap.DeadLetterLost != 0 {
+				t.Fatalf("acked %d, dead-lettered %d, lost %d; want 1, 2, 0", snap.Acked, snap.DeadLettered, snap.DeadLetterLost)
+			}
+			var got []deadLetterDoc
+			if tc.wantInFile {
+				b, err := os.ReadFile(dlFile)
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, line := range strings.Split(strings.TrimSpace(string(b)), "\n") {
+					var d deadLetterDoc
+					if err := jsonUnmarshal([]byte(line), &d); err != nil {
+						t.Fatal(err)
+					}
+					got = append(got, d)
+				}
+			} else {
+				refresh(t, c, cfg.DeadLetter.Index)
+				var r struct {
+					Hits struct {
+						Hits []struct {
+							Source deadLetterDoc `json:"_source"`
+						} `json:"hits"`
+					} `json:"hits"`
+				}
+				request(t, c, http.MethodGet, "/"+cfg.DeadLetter.Index+"/_search", nil, &r)
+				for _, h := range r.Hits.Hits {
+					got = append(got, h.Source)
+				}
+			}
+			if len(got) != 2 {
+				t.Fatalf("%d dead letters, want 2", len(got))
+			}
+			for _, d := range got {
+				if d.Status != 400 || d.Error.Type != "strict_dynamic_mapping_exception" || !strings.Contains(d.Error.Message, "dynamic") ||
+					!strings.HasPrefix(d.Index, p+"-auth-") || d.DocumentID == "" || !strings.Contains(d.Document, `"user"`) {
+					t.Errorf("dead letter = %+v", d)
+				}
+			}
+			// Refused documents are not retried: a replay is refused again, not looping.
+			if err := s.Publish(context.Background(), evs[:1]); err != nil {
+				t.Fatal(err)
+			}
+			if r := s.Snapshot().Retried; r != 0 {
+				t.Errorf("%d retries for refused documents", r)
+			}
+		})
+	}
+}
+
+func TestDocRecordRoundTrip(t *testing.T) {
+	d := doc{index: "borderwatch-auth-default", id: "abc", body: []byte(`{"a":1}`)}
+	got, err := unmarshalDoc(d.marshal())
+	if err != nil || got.index != d.index || got.id != d.id || string(got.body) != string(d.body) {
+		t.Fatalf("round trip = %+v, %v", got, err)
+	}
+	for _, bad := range [][]byte{nil, {2}, {1, 200}, {1, 0, 0}, append(d.marshal(), '}')} {
+		if _, err := unmarshalDoc(bad); !errors.Is(err, errBadRecord) {
+			t.Errorf("unmarshalDoc(%q) = %v", bad, err)
+		}
+	}
+}
+
+func FuzzUnmarshalDoc(f *testing.F) {
+	f.Add((&doc{index: "i", id: "x", body: []byte(`{}`)}).marshal())
+	f.Fuzz(func(t *testing.T, b []byte) {
+		d, err := unmarshalDoc(b)
+		if err != nil {
+			return
+		}
+		again, err := unmarshalDoc(d.marshal())
+		if err != nil || again.index != d.index || again.id != d.id || string(again.body) != string(d.body) {
+			t.Fatalf("re-marshal changed the record: %+v %v", again, err)
+		}
+	})
+}

@@ -1,0 +1,137 @@
+package elasticsearch
+
+import (
+	"net/netip"
+	"reflect"
+	"strings"
+	"time"
+
+	"github.com/borderwatch/borderwatch"
+)
+
+// ignoreAbove is the ECS keyword limit.
+const ignoreAbove = 1024
+
+// fieldOverrides are the ECS types that differ from what the Go type suggests.
+var fieldOverrides = map[string]map[string]any{
+	"message":                     {"type": "text"},
+	"event.original":              {"type": "keyword", "index": false, "doc_values": false},
+	"event.risk_score":            {"type": "float"},
+	"event.severity":              {"type": "long"},
+	"event.duration":              {"type": "long"},
+	"user_agent.original":         {"type": "keyword", "ignore_above": ignoreAbove, "fields": map[string]any{"text": map[string]any{"type": "text"}}},
+	"rule.description":            {"type": "keyword", "ignore_above": ignoreAbove, "fields": map[string]any{"text": map[string]any{"type": "text"}}},
+	"user.full_name":              {"type": "keyword", "ignore_above": ignoreAbove, "fields": map[string]any{"text": map[string]any{"type": "text"}}},
+	"url.original":                {"type": "keyword", "ignore_above": 8192},
+	"borderwatch.alert.reasons":   {"type": "keyword", "ignore_above": 8192},
+	"network.iana_number":         {"type": "keyword", "ignore_above": ignoreAbove},
+	"tls.server.not_before":       {"type": "keyword", "ignore_above": ignoreAbove},
+	"tls.server.not_after":        {"type": "keyword", "ignore_above": ignoreAbove},
+	"http.response.status_code":   {"type": "long"},
+	"borderwatch.alert.count":     {"type": "long"},
+	"borderwatch.vendor.is_proxy": {"type": "boolean"},
+}
+
+var (
+	timeType     = reflect.TypeFor[time.Time]()
+	addrType     = reflect.TypeFor[netip.Addr]()
+	geoPointType = reflect.TypeFor[borderwatch.GeoPoint]()
+)
+
+// EventMapping returns the Elasticsearch mapping of borderwatch.Event, derived from its JSON
+// names and Go types so that every field the sink writes has a declared type: netip.Addr →
+// ip, time.Time → date, GeoPoint → geo_point, strings → keyword (ignore_above 1024), integers →
+// long, floats → double, bool → boolean, with the ECS exceptions in fieldOverrides.
+func EventMapping() map[string]any {
+	return map[string]any{
+		"dynamic":        true,
+		"date_detection": false,
+		"dynamic_templates": []any{
+			map[string]any{"strings_as_keyword": map[string]any{
+				"match_mapping_type": "string",
+				"mapping":            map[string]any{"type": "keyword", "ignore_above": ignoreAbove},
+			}},
+		},
+		"properties": properties(reflect.TypeFor[borderwatch.Event](), "", 0),
+	}
+}
+
+func properties(t reflect.Type, prefix string, depth int) map[string]any {
+	props := map[string]any{}
+	for i := range t.NumField() {
+		f := t.Field(i)
+		if !f.IsExported() {
+			continue
+		}
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		if name == "-" {
+			continue
+		}
+		if name == "" {
+			name = f.Name
+		}
+		path := name
+		if prefix != "" {
+			path = prefix + "." + name
+		}
+		if m := fieldMapping(f.Type, path, depth); m != nil {
+			props[name] = m
+		}
+	}
+	return props
+}
+
+func fieldMapping(t reflect.Type, path string, depth int) map[string]any {
+	if o, ok := fieldOverrides[path]; ok {
+		return o
+	}
+	for t.Kind() == reflect.Pointer || t.Kind() == reflect.Slice || t.Kind() == reflect.Array {
+		t = t.Elem()
+	}
+	switch t {
+	case timeType:
+		return map[string]any{"type": "date"}
+	case addrType:
+		return map[string]any{"type": "ip"}
+	case geoPointType:
+		return map[string]any{"type": "geo_point"}
+	}
+	switch t.Kind() {
+	case reflect.String:
+		return map[string]any{"type": "keyword", "ignore_above": ignoreAbove}
+	case reflect.Bool:
+		return map[string]any{"type": "boolean"}
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return map[string]any{"type": "long"}
+	case reflect.Float32, reflect.Float64:
+		return map[string]any{"type": "double"}
+	case reflect.Map:
+		return map[string]any{"type": "object", "dynamic": true}
+	case reflect.Struct:
+		if depth > 8 {
+			return nil
+		}
+		return map[string]any{"properties": properties(t, path, depth+1)}
+	}
+	return nil
+}
+
+// deadLetterMapping is the mapping of the dead-letter index.
+func deadLetterMapping() map[string]any {
+	kw := map[string]any{"type": "keyword", "ignore_above": ignoreAbove}
+	return map[string]any{
+		"dynamic": false,
+		"properties": map[string]any{
+			"@timestamp":  map[string]any{"type": "date"},
+			"status":      map[string]any{"type": "long"},
+			"index":       kw,
+			"document_id": kw,
+			"error": map[string]any{"properties": map[string]any{
+				"type":    kw,
+				"message": map[string]any{"type": "text"},
+			}},
+			"document": map[string]any{"type": "keyword", "index": false, "doc_values": false},
+		},
+	}
+}
