@@ -47,7 +47,7 @@ type Stats struct {
 
 	mu         sync.Mutex
 	byFormat   map[string]uint64 // rejected records per format
-	alertsRule map[string]uint64 // alerts per rule id
+	alertsRule map[string]uint64 // alerts per rule name
 }
 
 // StatsSnapshot is a copy of Stats at one moment.
@@ -55,7 +55,7 @@ type StatsSnapshot struct {
 	Read, Dropped, Rejected, Enriched, EnrichErrors, RuleErrors uint64
 	Alerts, Written, SourceErrors, SinkErrors                   uint64
 	RejectedByFormat                                            map[string]uint64
-	AlertsByRule                                                map[string]uint64
+	AlertsByRule                                                map[string]uint64 // by rule name
 }
 
 // Snapshot copies the counters.
@@ -221,11 +221,14 @@ func (p *Pipeline) appendAlerts(batch, alerts []*Event) []*Event {
 	for _, a := range alerts {
 		a.Event.Kind = KindAlert
 		Normalize(a)
-		id := ""
+		name := ""
 		if a.Rule != nil {
-			id = a.Rule.ID
+			name = a.Rule.Name
+			if name == "" {
+				name = a.Rule.ID
+			}
 		}
-		p.Stats.countAlert(id)
+		p.Stats.countAlert(name)
 		batch = append(batch, a)
 	}
 	return batch

@@ -3,12 +3,19 @@ package main
 import (
 	"fmt"
 
+	"github.com/borderwatch/borderwatch/enrich"
 	"github.com/borderwatch/borderwatch/rules"
 	_ "github.com/borderwatch/borderwatch/rules/all" // every detection rule
 )
 
 // buildEnrichRules adds the configured enrichers and the rule engine to st.
 func buildEnrichRules(cfg *Config, e *env, st *stages) error {
+	chain, err := enrich.New(cfg.Enrich, e.log.With("component", "enrich"))
+	if err != nil {
+		return fmt.Errorf("enrich: %w", err)
+	}
+	st.enrichers = append(st.enrichers, chain)
+	st.closers = append(st.closers, chain)
 	eng, err := rules.New(cfg.Rules, e.log.With("component", "rules"))
 	if err != nil {
 		return fmt.Errorf("rules: %w", err)

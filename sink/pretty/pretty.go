@@ -66,7 +66,10 @@ func Format(w io.Writer, ev *borderwatch.Event) {
 			rule = ev.Rule.ID
 		}
 	}
-	who := ev.User.Name
+	who := ev.User.Email
+	if who == "" {
+		who = ev.User.Name
+	}
 	if who == "" && ev.Source.IP.IsValid() {
 		who = ev.Source.IP.String()
 	}
