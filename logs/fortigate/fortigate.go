@@ -90,7 +90,7 @@ func (p *Parser) Parse(rec *logs.Record, emit func(*borderwatch.Event)) error {
 		return foreign.Or(Name, line, fmt.Errorf("fortigate: %w", errNoKV))
 	}
 	f := make(map[string]string, 48)
-	if err := parseKV(body, func(k string, v []byte) { f[k] = string(v) }); err != nil {
+	if err := syslog.ParseKV(body, func(k string, v []byte) { f[k] = string(v) }); err != nil {
 		return fmt.Errorf("fortigate: %w", err)
 	}
 	if f["logid"] == "" || f["type"] == "" {

@@ -13,33 +13,6 @@ func TestDetect(t *testing.T) { syslogtest.DetectOwn(t, Detect, 100, logs.MinDet
 
 func TestREADME(t *testing.T) { syslogtest.CheckREADME(t) }
 
-func TestParseKV(t *testing.T) {
-	tests := []struct {
-		in   string
-		want map[string]string
-		ok   bool
-	}{
-		{`a=1 b="two words" c=`, map[string]string{"a": "1", "b": "two words", "c": ""}, true},
-		{`msg="say \"hi\"" x=y`, map[string]string{"msg": `say "hi"`, "x": "y"}, true},
-		{`a="open`, nil, false},
-		{`novalue`, nil, false},
-		{`=v`, nil, false},
-	}
-	for _, tt := range tests {
-		got := map[string]string{}
-		err := parseKV([]byte(tt.in), func(k string, v []byte) { got[k] = string(v) })
-		if (err == nil) != tt.ok {
-			t.Errorf("%q: err = %v", tt.in, err)
-			continue
-		}
-		for k, v := range tt.want {
-			if got[k] != v {
-				t.Errorf("%q: %s = %q, want %q", tt.in, k, got[k], v)
-			}
-		}
-	}
-}
-
 func FuzzParse(f *testing.F) {
 	syslogtest.Seed(f)
 	f.Fuzz(func(t *testing.T, data []byte) { syslogtest.FuzzOne(t, Name, data) })

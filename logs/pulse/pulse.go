@@ -58,10 +58,11 @@ func isPulse(app []byte) bool {
 	return false
 }
 
-// Detect scores a line: 100 for the PulseSecure tag with the access-log layout, 90 for the
-// layout alone (" - ive - [..."), 60 for the tag alone.
+// Detect scores a line: 100 for the PulseSecure tag with the access-log layout (standard or
+// WELF), 90 for the standard layout alone (" - ive - [..."), 60 for the tag alone.
 func Detect(rec []byte) int {
-	layout := bytes.Contains(rec, []byte(" - [")) && bytes.Contains(rec, []byte("] - "))
+	layout := bytes.Contains(rec, []byte(" - [")) && bytes.Contains(rec, []byte("] - ")) ||
+		bytes.Contains(rec, []byte("id=firewall ")) && bytes.Contains(rec, []byte(" vpn=")) && bytes.Contains(rec, []byte(" realm="))
 	var p syslog.Parser
 	h, err := p.Parse(rec, time.Time{})
 	if err != nil {
@@ -89,10 +90,15 @@ func (p *Parser) Parse(rec *logs.Record, emit func(*borderwatch.Event)) error {
 	if len(h.AppName) > 0 && !isPulse(h.AppName) {
 		return foreign.Err(Name, line, fmt.Sprintf("program %q", h.AppName))
 	}
-	msg := string(h.Message)
-	// "2026-11-22 08:05:00 - ive - [203.0.113.45] jdoe(Users)[Users, VPN] - Login succeeded ..."
-	i := strings.Index(msg, " - [")
-	if i < 0 {
+	var a access
+	msg := h.Message
+	switch {
+	case bytes.HasPrefix(msg, []byte("id=firewall ")) || bytes.Contains(msg, []byte(" vpn=")) && bytes.Contains(msg, []byte(" msg=\"")):
+		a, err = welf(msg)
+	default:
+		a, err = standard(string(msg))
+	}
+	if errors.Is(err, errLayout) {
 		switch {
 		case isPulse(h.AppName):
 			return fmt.Errorf("pulse: %w", logs.ErrSkip)
@@ -101,43 +107,27 @@ func (p *Parser) Parse(rec *logs.Record, emit func(*borderwatch.Event)) error {
 		}
 		return foreign.Or(Name, line, fmt.Errorf("pulse: %w", errLayout))
 	}
-	head, rest := msg[:i], msg[i+4:]
-	ipStr, rest, ok := strings.Cut(rest, "] ")
-	if !ok {
-		return fmt.Errorf("pulse: %w", errLayout)
-	}
-	identity, text, ok := strings.Cut(rest, "] - ")
-	if !ok {
-		if id, t, ok2 := strings.Cut(rest, " - "); ok2 { // no roles: "jdoe(Users) - ..."
-			identity, text, ok = id+"[", t, true
-		}
-	}
-	if !ok {
-		return fmt.Errorf("pulse: %w", errLayout)
+	if err != nil {
+		return fmt.Errorf("pulse: %w", err)
 	}
 	ev := &borderwatch.Event{}
-	if ip, ok := syslog.ParseAddr(ipStr); ok {
+	if ip, ok := syslog.ParseAddr(a.client); ok {
 		ev.Source.IP = ip
-	} else if ipStr != "" {
-		return fmt.Errorf("pulse: bad client address %q", ipStr)
+	} else if a.client != "" {
+		return fmt.Errorf("pulse: bad client address %q", a.client)
 	}
-	// "jdoe(Users)[Users, VPN"
-	var realm string
-	name, roles, _ := strings.Cut(identity, "[")
-	if j := strings.LastIndexByte(name, '('); j >= 0 && strings.HasSuffix(name, ")") {
-		name, realm = name[:j], name[j+1:len(name)-1]
-	}
-	if name != "" && name != "System" {
-		ev.User = syslog.SplitUser(name)
-		for _, r := range strings.Split(roles, ",") {
+	if a.user != "" && a.user != "System" {
+		ev.User = syslog.SplitUser(a.user)
+		for _, r := range strings.Split(a.roles, ",") {
 			if r = strings.TrimSpace(r); r != "" {
 				ev.User.Roles = append(ev.User.Roles, r)
 			}
 		}
 	}
-	if realm != "" {
-		ev.Labels = borderwatch.Labels{"realm": realm}
+	if a.realm != "" {
+		ev.Labels = borderwatch.Labels{"realm": a.realm}
 	}
+	text := a.text
 	// Message ids: "AUT24414: Login succeeded ..."
 	if len(text) > 10 && text[8] == ':' && text[9] == ' ' && isUpper(text[:3]) && isDigits(text[3:8]) {
 		ev.Event.Code = text[:8]
@@ -152,12 +142,11 @@ func (p *Parser) Parse(rec *logs.Record, emit func(*borderwatch.Event)) error {
 	}
 	// The access log's own stamp carries the year; the syslog header's may not.
 	ts := h.Time
-	if t, r, ok := p.sp.Clock.ParseStamp([]byte(head), rec.Received); ok && strings.HasPrefix(string(r), " - ") {
+	if t, r, ok := p.sp.Clock.ParseStamp([]byte(a.stamp), rec.Received); ok && len(bytes.TrimSpace(r)) == 0 {
 		ts = t
-		node := strings.TrimPrefix(string(r), " - ")
-		if node != "" {
-			ev.Observer.Name = node
-		}
+	}
+	if a.node != "" {
+		ev.Observer.Name = a.node
 	}
 	if ts.IsZero() {
 		ts = rec.Received.UTC()
@@ -180,6 +169,83 @@ func (p *Parser) Parse(rec *logs.Record, emit func(*borderwatch.Event)) error {
 	}
 	emit(ev)
 	return nil
+}
+
+// access is one access-log record, from either layout.
+type access struct {
+	stamp, node        string // the record's own time and the cluster node ("ive")
+	client             string // the client address
+	user, realm, roles string
+	text               string // the message
+}
+
+// standard reads "2026-11-22 08:05:00 - ive - [203.0.113.45] jdoe(Users)[Users, VPN] - text".
+func standard(msg string) (access, error) {
+	var a access
+	i := strings.Index(msg, " - [")
+	if i < 0 {
+		return a, errLayout
+	}
+	head, rest := msg[:i], msg[i+4:]
+	if stamp, node, ok := strings.Cut(head, " - "); ok {
+		a.stamp, a.node = stamp, strings.TrimSpace(node)
+	} else {
+		a.stamp = head
+	}
+	client, rest, ok := strings.Cut(rest, "] ")
+	if !ok {
+		return a, errLayout
+	}
+	identity, text, ok := strings.Cut(rest, "] - ")
+	if !ok {
+		if id, t, ok2 := strings.Cut(rest, " - "); ok2 { // no roles: "jdoe(Users) - ..."
+			identity, text, ok = id+"[", t, true
+		}
+	}
+	if !ok {
+		return a, errLayout
+	}
+	a.client, a.text = client, text
+	// "jdoe(Users)[Users, VPN"
+	name, roles, _ := strings.Cut(identity, "[")
+	if j := strings.LastIndexByte(name, '('); j >= 0 && strings.HasSuffix(name, ")") {
+		name, a.realm = name[:j], name[j+1:len(name)-1]
+	}
+	a.user, a.roles = name, roles
+	return a, nil
+}
+
+// welf reads the WebTrends Enhanced Log Format: id=firewall time="2026-11-22 08:05:04" pri=6
+// fw=... vpn=ive user=jdoe realm="Users" roles="Users, VPN" proto=auth src=203.0.113.45 ...
+// msg="AUT24414: Login succeeded ...".
+func welf(b []byte) (access, error) {
+	var a access
+	hasMsg := false
+	err := syslog.ParseKV(b, func(k string, v []byte) {
+		switch k {
+		case "time":
+			a.stamp = string(v)
+		case "vpn":
+			a.node = string(v)
+		case "src":
+			a.client = string(v)
+		case "user":
+			a.user = string(v)
+		case "realm":
+			a.realm = string(v)
+		case "roles":
+			a.roles = string(v)
+		case "msg":
+			a.text, hasMsg = string(v), true
+		}
+	})
+	if err != nil {
+		return a, err
+	}
+	if !hasMsg {
+		return a, errLayout
+	}
+	return a, nil
 }
 
 func parseMessage(ev *borderwatch.Event, text string) (string, error) {

@@ -1,15 +1,17 @@
-package fortigate
+package syslog
 
 import (
 	"errors"
 )
 
-var errBadKV = errors.New("malformed key=value pair")
+// ErrBadKV is returned by ParseKV for text that is not key=value pairs.
+var ErrBadKV = errors.New("malformed key=value pair")
 
-// parseKV reads FortiOS key=value pairs: values are bare (up to the next space) or double
-// quoted, where a backslash escapes the next character. fn receives each pair; the slices
-// alias b except for quoted values with escapes.
-func parseKV(b []byte, fn func(k string, v []byte)) error {
+// ParseKV reads key=value pairs as FortiOS, WELF (Pulse, SonicWall) and similar appliances
+// write them: values are bare (up to the next space, possibly empty) or double quoted, where
+// a backslash escapes the next character. fn receives each pair; v aliases b except for
+// quoted values with escapes, and is valid only during the call.
+func ParseKV(b []byte, fn func(k string, v []byte)) error {
 	i := 0
 	for {
 		for i < len(b) && (b[i] == ' ' || b[i] == '\t') {
@@ -23,7 +25,7 @@ func parseKV(b []byte, fn func(k string, v []byte)) error {
 			i++
 		}
 		if i >= len(b) || b[i] != '=' || i == ks {
-			return errBadKV
+			return ErrBadKV
 		}
 		key := string(b[ks:i])
 		i++ // '='
