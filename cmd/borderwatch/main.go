@@ -115,6 +115,7 @@ func commands() []*cli.Command {
 		captureCommand(),
 		configCommand(),
 		lookupCommand(),
+		rangesCommand(),
 		rulesCommand(),
 		stateCommand(),
 		versionCommand(),
