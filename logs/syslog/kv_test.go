@@ -28,3 +28,21 @@ func TestParseKV(t *testing.T) {
 		}
 	}
 }
+
+func FuzzParseKV(f *testing.F) {
+	for _, s := range []string{`a=1 b="two words" c=`, `msg="say \"hi\"" x=y`, `a="open`, `=v`, `k=v\`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		n := 0
+		err := ParseKV(data, func(k string, v []byte) {
+			if k == "" {
+				t.Fatal("empty key")
+			}
+			n++
+		})
+		if err != nil && n > len(data) {
+			t.Fatal("more pairs than bytes")
+		}
+	})
+}
