@@ -41,8 +41,9 @@ type StateConfig struct {
 	TTL         time.Duration `yaml:"ttl"`          // entries untouched for this long are dropped
 	MaxEntries  int           `yaml:"max_entries"`  // per rule and table; the least recently seen are evicted
 	LockTimeout time.Duration `yaml:"lock_timeout"` // how long to wait for another process's lock
-	// SaveEvery writes state to disk at most this often while running (event time), and always
-	// at the end of input; 0 saves only at the end.
+	// SaveEvery writes state to disk this often (wall clock) while running, so that a crash of
+	// a long-running sensor loses little; state is always saved at the end of input and on
+	// Close. 0 saves only then.
 	SaveEvery time.Duration `yaml:"save_every"`
 }
 

@@ -25,11 +25,12 @@ type Engine struct {
 	sup   *suppressor
 	store *state.Store
 
-	out       []*borderwatch.Event
-	watermark time.Time // the latest event time seen
-	nextSweep time.Time
-	lastSave  time.Time
-	closed    bool
+	out        []*borderwatch.Event
+	watermark  time.Time // the latest event time seen
+	nextSweep  time.Time
+	lastSave   time.Time // wall clock
+	sinceCheck int
+	closed     bool
 }
 
 var (
@@ -157,11 +158,16 @@ func (e *Engine) Evaluate(ctx context.Context, ev *borderwatch.Event) ([]*border
 	}
 	var err error
 	if e.store != nil && e.cfg.State.SaveEvery > 0 {
-		if e.lastSave.IsZero() {
-			e.lastSave = e.watermark
-		} else if e.watermark.Sub(e.lastSave) >= e.cfg.State.SaveEvery {
-			err = e.save()
-			e.lastSave = e.watermark
+		e.sinceCheck++
+		if e.sinceCheck >= 4096 { // look at the clock now and then, not per event
+			e.sinceCheck = 0
+			now := time.Now()
+			if e.lastSave.IsZero() {
+				e.lastSave = now
+			} else if now.Sub(e.lastSave) >= e.cfg.State.SaveEvery {
+				err = e.save()
+				e.lastSave = now
+			}
 		}
 	}
 	return e.take(), err

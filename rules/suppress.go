@@ -7,11 +7,12 @@ import (
 	"github.com/borderwatch/borderwatch"
 )
 
-// suppressor folds repeated alerts of one (rule, key) inside the rule's window into one: the
-// first alert goes out at once; later ones in the window are counted (and emitted at once only
-// when their severity is higher); when the window closes with folded repeats a summary alert
-// goes out carrying count, first_seen, last_seen and the refs of every folded event. Windows
-// are measured in event time. The table is bounded; the oldest windows are closed early when
+// suppressor folds repeated alerts of one (rule, key) into one: the first alert goes out at
+// once; later ones are counted (and emitted at once only when their severity is higher) while
+// the condition lasts, that is while repeats come within the rule's window of the previous one,
+// for at most maxSpanWindows windows; when the window closes with folded repeats a summary alert
+// goes out carrying count, first_seen, last_seen and the refs of the folded events. Windows are
+// measured in event time. The table is bounded; the oldest windows are closed early when
 // it is full (counted in evicted).
 type suppressor struct {
 	open    map[supKey]*window
@@ -19,6 +20,10 @@ type suppressor struct {
 	maxRefs int
 	evicted uint64
 }
+
+// maxSpanWindows caps how long one lasting condition is folded: after this many windows it is
+// summarized and alerted afresh, so a condition that never stops is still re-reported.
+const maxSpanWindows = 7
 
 type supKey struct {
 	rule string
@@ -64,6 +69,12 @@ func (s *suppressor) offer(r *ruleRun, t time.Time, sev Severity, alert *borderw
 	w.count++
 	if t.After(w.last) {
 		w.last = t
+	}
+	if end := t.Add(r.suppression); end.After(w.end) {
+		w.end = end
+		if limit := w.first.Add(maxSpanWindows * r.suppression); w.end.After(limit) {
+			w.end = limit
+		}
 	}
 	if t.Before(w.first) {
 		w.first = t

@@ -19,7 +19,7 @@ func init() {
 		Version:     "1.0.0",
 		Category:    "anonymizer",
 		Severity:    rules.Medium,
-		Suppression: 24 * time.Hour,
+		Suppression: 7 * 24 * time.Hour,
 		Enabled:     true,
 		Threat:      rules.Threat("TA0011", "Command and Control", "T1090", "Proxy"),
 		Params:      func() any { p := DefaultParams(); return &p },
@@ -166,7 +166,7 @@ func (r *Rule) Evaluate(ev *borderwatch.Event, emit func(rules.Finding)) {
 		countries = []string{c}
 	}
 	emit(rules.Finding{
-		Event: ev, Key: rules.UserKey(ev) + "|" + ev.Source.IP.String(), Score: min(score, 100),
+		Event: ev, Key: rules.UserKey(ev) + "|" + via, Score: min(score, 100),
 		Message: fmt.Sprintf("%s %s through a %s from %s.", rules.DisplayUser(ev), outcome, via, rules.DescribeEndpoint(&ev.Source)),
 		Reasons: reasons, Matched: matched, Countries: countries, Users: []string{rules.DisplayUser(ev)},
 	})
