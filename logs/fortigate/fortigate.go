@@ -30,8 +30,9 @@ func init() {
 
 // Parser parses FortiGate log lines. Create it with New; it is not safe for concurrent use.
 type Parser struct {
-	sp  syslog.Parser
-	log *slog.Logger
+	sp     syslog.Parser
+	log    *slog.Logger
+	fields map[string]string // reused per record; values are substrings of the record
 }
 
 var _ logs.Parser = (*Parser)(nil)
@@ -89,8 +90,12 @@ func (p *Parser) Parse(rec *logs.Record, emit func(*borderwatch.Event)) error {
 		}
 		return foreign.Or(Name, line, fmt.Errorf("fortigate: %w", errNoKV))
 	}
-	f := make(map[string]string, 48)
-	if err := syslog.ParseKV(body, func(k string, v []byte) { f[k] = string(v) }); err != nil {
+	if p.fields == nil {
+		p.fields = make(map[string]string, 64)
+	}
+	f := p.fields
+	clear(f)
+	if err := syslog.ParseKV(string(body), func(k, v string) { f[k] = v }); err != nil {
 		return fmt.Errorf("fortigate: %w", err)
 	}
 	if f["logid"] == "" || f["type"] == "" {

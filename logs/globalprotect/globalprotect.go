@@ -2,7 +2,6 @@ package globalprotect
 
 import (
 	"bytes"
-	"encoding/csv"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -31,8 +30,9 @@ func init() {
 
 // Parser parses PAN-OS CSV syslog lines. Create it with New; it is not safe for concurrent use.
 type Parser struct {
-	sp  syslog.Parser
-	log *slog.Logger
+	sp     syslog.Parser
+	log    *slog.Logger
+	fields []string // reused per record; the strings are substrings of the record
 }
 
 var _ logs.Parser = (*Parser)(nil)
@@ -129,11 +129,8 @@ func (p *Parser) Parse(rec *logs.Record, emit func(*borderwatch.Event)) error {
 		return fmt.Errorf("globalprotect: %w", err)
 	}
 	body := h.Message
-	r := csv.NewReader(bytes.NewReader(body))
-	r.FieldsPerRecord = -1
-	r.LazyQuotes = true
-	r.ReuseRecord = true
-	f, err := r.Read()
+	f, err := splitCSV(p.fields[:0], string(body))
+	p.fields = f[:0]
 	if err != nil || len(f) < colEventID+1 {
 		if h.Kind != syslog.KindNone && Detect(body) == 0 {
 			return foreign.Err(Name, line, "no PAN-OS CSV record")
@@ -205,6 +202,16 @@ func (p *Parser) stamp(s string, rec *logs.Record) (time.Time, bool) {
 	return t, ok && len(rest) == 0
 }
 
+// labelColumns are the GLOBALPROTECT columns kept as labels.
+var labelColumns = []struct {
+	name string
+	col  int
+}{
+	{"stage", colStage}, {"machine_name", colMachineName}, {"host_id", colHostID},
+	{"client_version", colClientVer}, {"client_os", colClientOS}, {"client_os_version", colClientOSVer},
+	{"portal", colPortal}, {"gateway", colGateway}, {"location", colLocation}, {"vsys", colVsys},
+}
+
 func (p *Parser) gp(ev *borderwatch.Event, f []string, rec *logs.Record) error {
 	col := func(i int) string {
 		if i < len(f) {
@@ -247,16 +254,13 @@ func (p *Parser) gp(ev *borderwatch.Event, f []string, rec *logs.Record) error {
 	if *auth != (borderwatch.Auth{}) {
 		ev.Borderwatch.Auth = auth
 	}
-	labels := borderwatch.Labels{}
-	for k, c := range map[string]int{"stage": colStage, "machine_name": colMachineName, "host_id": colHostID,
-		"client_version": colClientVer, "client_os": colClientOS, "client_os_version": colClientOSVer,
-		"portal": colPortal, "gateway": colGateway, "location": colLocation, "vsys": colVsys} {
-		if v := col(c); v != "" {
-			labels[k] = v
+	for _, l := range labelColumns {
+		if v := col(l.col); v != "" {
+			if ev.Labels == nil {
+				ev.Labels = make(borderwatch.Labels, len(labelColumns))
+			}
+			ev.Labels[l.name] = v
 		}
-	}
-	if len(labels) > 0 {
-		ev.Labels = labels
 	}
 	ev.Message = col(colDescription)
 	ev.Event.Reason = col(colReason)
@@ -374,4 +378,46 @@ func setType(ev *borderwatch.Event, session bool, typ, outcome string) {
 	}
 	ev.Event.Type = []string{typ}
 	ev.Event.Outcome = outcome
+}
+
+var errQuote = errors.New("csv: bad quoting")
+
+// splitCSV splits one CSV record (RFC 4180 quoting: "a, b" and "" for a quote) into fields,
+// appended to dst. Unquoted fields are substrings of s.
+func splitCSV(dst []string, s string) ([]string, error) {
+	for {
+		if len(s) > 0 && s[0] == '"' {
+			var b strings.Builder
+			i := 1
+			for {
+				j := strings.IndexByte(s[i:], '"')
+				if j < 0 {
+					return dst, errQuote
+				}
+				b.WriteString(s[i : i+j])
+				i += j + 1
+				if i < len(s) && s[i] == '"' { // "" is a quote
+					b.WriteByte('"')
+					i++
+					continue
+				}
+				break
+			}
+			dst = append(dst, b.String())
+			if i == len(s) {
+				return dst, nil
+			}
+			if s[i] != ',' {
+				return dst, errQuote
+			}
+			s = s[i+1:]
+			continue
+		}
+		j := strings.IndexByte(s, ',')
+		if j < 0 {
+			return append(dst, s), nil
+		}
+		dst = append(dst, s[:j])
+		s = s[j+1:]
+	}
 }

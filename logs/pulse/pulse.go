@@ -221,22 +221,22 @@ func standard(msg string) (access, error) {
 func welf(b []byte) (access, error) {
 	var a access
 	hasMsg := false
-	err := syslog.ParseKV(b, func(k string, v []byte) {
+	err := syslog.ParseKV(string(b), func(k, v string) {
 		switch k {
 		case "time":
-			a.stamp = string(v)
+			a.stamp = v
 		case "vpn":
-			a.node = string(v)
+			a.node = v
 		case "src":
-			a.client = string(v)
+			a.client = v
 		case "user":
-			a.user = string(v)
+			a.user = v
 		case "realm":
-			a.realm = string(v)
+			a.realm = v
 		case "roles":
-			a.roles = string(v)
+			a.roles = v
 		case "msg":
-			a.text, hasMsg = string(v), true
+			a.text, hasMsg = v, true
 		}
 	})
 	if err != nil {

@@ -17,3 +17,5 @@ func FuzzParse(f *testing.F) {
 	syslogtest.Seed(f)
 	f.Fuzz(func(t *testing.T, data []byte) { syslogtest.FuzzOne(t, Name, data) })
 }
+
+func BenchmarkParse(b *testing.B) { syslogtest.Bench(b, Name) }

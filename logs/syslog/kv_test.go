@@ -16,7 +16,7 @@ func TestParseKV(t *testing.T) {
 	}
 	for _, tt := range tests {
 		got := map[string]string{}
-		err := ParseKV([]byte(tt.in), func(k string, v []byte) { got[k] = string(v) })
+		err := ParseKV(tt.in, func(k, v string) { got[k] = v })
 		if (err == nil) != tt.ok {
 			t.Errorf("%q: err = %v", tt.in, err)
 			continue
@@ -35,7 +35,7 @@ func FuzzParseKV(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		n := 0
-		err := ParseKV(data, func(k string, v []byte) {
+		err := ParseKV(string(data), func(k, v string) {
 			if k == "" {
 				t.Fatal("empty key")
 			}
