@@ -1,12 +1,17 @@
 package asa
 
 import (
+	"context"
 	"errors"
+	"log/slog"
+	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/borderwatch/borderwatch"
 	"github.com/borderwatch/borderwatch/logs"
+	"github.com/borderwatch/borderwatch/logs/asa/asagen"
 	"github.com/borderwatch/borderwatch/logs/syslog/syslogtest"
 )
 
@@ -116,3 +121,48 @@ func BenchmarkParse(b *testing.B) {
 		b.ReportMetric(float64(n)/cpu.Seconds(), "lines/cpu-s")
 	}
 }
+
+// BenchmarkSource reads a generated 100 000-line ASA file through the logs source (file
+// reading, line framing, detection, parsing), as `borderwatch logs` does before enrichment.
+func BenchmarkSource(b *testing.B) {
+	const lines = 100_000
+	path := filepath.Join(b.TempDir(), "asa.log")
+	fh, err := os.Create(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := asagen.Write(fh, lines, 1, time.Date(2026, 11, 22, 0, 0, 0, 0, time.UTC)); err != nil {
+		b.Fatal(err)
+	}
+	if err := fh.Close(); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	cpu0 := syslogtest.CPUTime()
+	var c counter
+	for b.Loop() {
+		src, err := logs.NewSource(logs.SourceConfig{Paths: []string{path}, Logger: slog.New(slog.DiscardHandler)})
+		if err != nil {
+			b.Fatal(err)
+		}
+		c = counter{}
+		if err := src.Run(context.Background(), &c); err != nil {
+			b.Fatal(err)
+		}
+		if c.rejected != 0 || c.events == 0 {
+			b.Fatalf("%d events, %d rejected", c.events, c.rejected)
+		}
+	}
+	n := float64(lines) * float64(b.N)
+	b.ReportMetric(n/b.Elapsed().Seconds(), "lines/s")
+	if cpu := syslogtest.CPUTime() - cpu0; cpu > 0 {
+		b.ReportMetric(n/cpu.Seconds(), "lines/cpu-s")
+	}
+	b.ReportMetric(float64(c.events), "events/file")
+}
+
+type counter struct{ events, rejected int }
+
+func (c *counter) Emit(context.Context, *borderwatch.Event) error     { c.events++; return nil }
+func (c *counter) TryEmit(*borderwatch.Event) bool                    { c.events++; return true }
+func (c *counter) Reject(context.Context, borderwatch.Rejected) error { c.rejected++; return nil }
