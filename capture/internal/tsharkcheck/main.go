@@ -1,7 +1,7 @@
 // Command tsharkcheck cross-checks borderwatch's capture decoding against tshark, an
 // independent decoder: it generates the reference captures, runs borderwatch's file source and
 // `tshark -T fields` over them, and compares per flow the packets, IP bytes, TLS SNI, JA3,
-// JA3S and DNS question names. Differences that are a known, documented choice (IP fragments
+// JA3S, Community ID and DNS question names. Differences that are a known, documented choice (IP fragments
 // are counted once, as the reassembled datagram) are printed as "explained"; any other
 // difference fails the run.
 //
@@ -49,6 +49,7 @@ type facts struct {
 	packets, bytes uint64
 	sni, dns       []string
 	ja3, ja3s      []string
+	community      []string
 	fragments      int
 }
 
@@ -62,10 +63,10 @@ func addUniq(s []string, v string) []string {
 var fields = []string{"frame.number", "ip.src", "ip.dst", "ipv6.src", "ipv6.dst", "ip.proto", "ipv6.nxt",
 	"tcp.srcport", "tcp.dstport", "udp.srcport", "udp.dstport", "ip.len", "ipv6.plen",
 	"tls.handshake.extensions_server_name", "dns.qry.name", "tls.handshake.ja3", "tls.handshake.ja3s",
-	"ip.flags.mf", "ip.frag_offset"}
+	"ip.flags.mf", "ip.frag_offset", "communityid"}
 
 func tshark(path string) (map[key]*facts, error) {
-	args := []string{"-n", "-r", path, "-T", "fields", "-E", "separator=|", "-E", "occurrence=l"}
+	args := []string{"-n", "--enable-protocol", "communityid", "-r", path, "-T", "fields", "-E", "separator=|", "-E", "occurrence=l"}
 	for _, f := range fields {
 		args = append(args, "-e", f)
 	}
@@ -134,6 +135,7 @@ func tshark(path string) (map[key]*facts, error) {
 		fa.dns = addUniq(fa.dns, strings.ToLower(f[14]))
 		fa.ja3 = addUniq(fa.ja3, f[15])
 		fa.ja3s = addUniq(fa.ja3s, f[16])
+		fa.community = addUniq(fa.community, f[19])
 	}
 	// the frame that completes a datagram carries the ports; fold the fragments in
 	for g, fr := range frags {
@@ -175,7 +177,7 @@ func borderwatchFlows(path string) (map[key]*facts, error) {
 		}
 		proto, _ := strconv.ParseUint(ev.Network.IANANumber, 10, 8)
 		k := mkKey(ev.Source.IP, ev.Destination.IP, ev.Source.Port, ev.Destination.Port, uint8(proto))
-		fa := &facts{packets: ev.Network.Packets, bytes: ev.Network.Bytes}
+		fa := &facts{packets: ev.Network.Packets, bytes: ev.Network.Bytes, community: []string{ev.Network.CommunityID}}
 		if ev.TLS != nil && ev.TLS.Client != nil {
 			fa.sni = addUniq(fa.sni, ev.TLS.Client.ServerName)
 			fa.ja3 = addUniq(fa.ja3, ev.TLS.Client.JA3)
@@ -247,6 +249,9 @@ func compare(name string, bw, ts map[key]*facts) (bad int) {
 		}
 		if !eq(b.ja3, t.ja3) {
 			diffs = append(diffs, fmt.Sprintf("ja3 %v vs %v", b.ja3, t.ja3))
+		}
+		if t.fragments == 0 && !eq(b.community, t.community) {
+			diffs = append(diffs, fmt.Sprintf("community_id %v vs %v", b.community, t.community))
 		}
 		if !eq(b.ja3s, t.ja3s) {
 			diffs = append(diffs, fmt.Sprintf("ja3s %v vs %v", b.ja3s, t.ja3s))

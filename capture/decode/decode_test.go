@@ -1,0 +1,259 @@
+package decode_test
+
+import (
+	"net/netip"
+	"testing"
+	"time"
+
+	"github.com/gopacket/gopacket/layers"
+
+	"github.com/borderwatch/borderwatch/capture/decode"
+	"github.com/borderwatch/borderwatch/capture/internal/synth"
+)
+
+func ap(s string) netip.AddrPort { return netip.MustParseAddrPort(s) }
+
+// frame builds one TCP SYN from c to s framed by wrap.
+func frame(t testing.TB, c, s string, wrap synth.Wrap) []byte {
+	t.Helper()
+	g := synth.New(time.Millisecond)
+	g.TCP(ap(c), ap(s), wrap).Client([]byte("hello"))
+	return g.Packets[0].Data
+}
+
+func TestDecodeFraming(t *testing.T) {
+	tests := []struct {
+		name     string
+		wrap     synth.Wrap
+		c, s     string
+		vlans    []uint16
+		tunnel   decode.TunnelType
+		vni      uint32
+		outerSrc string
+	}{
+		{"ethernet", nil, "10.0.0.1:1000", "10.0.0.2:443", nil, decode.TunnelNone, 0, ""},
+		{"ipv6", nil, "[2001:db8::1]:1000", "[2001:db8::2]:443", nil, decode.TunnelNone, 0, ""},
+		{"vlan", synth.VLAN(false, 42), "10.0.0.1:1000", "10.0.0.2:443", []uint16{42}, decode.TunnelNone, 0, ""},
+		{"qinq", synth.VLAN(false, 100, 200), "10.0.0.1:1000", "10.0.0.2:443", []uint16{100, 200}, decode.TunnelNone, 0, ""},
+		{"vlan ipv6", synth.VLAN(true, 7), "[2001:db8::1]:1000", "[2001:db8::2]:443", []uint16{7}, decode.TunnelNone, 0, ""},
+		{"mpls", synth.MPLS(16), "10.0.0.1:1000", "10.0.0.2:443", nil, decode.TunnelNone, 0, ""},
+		{"pppoe", synth.PPPoE(), "10.0.0.1:1000", "10.0.0.2:443", nil, decode.TunnelNone, 0, ""},
+		{"gre", synth.GRE(false), "10.0.0.1:1000", "10.0.0.2:443", nil, decode.TunnelGRE, 0, "172.16.0.1"},
+		{"gre ipv6", synth.GRE(true), "[2001:db8::1]:1000", "[2001:db8::2]:443", nil, decode.TunnelGRE, 0, "172.16.0.1"},
+		{"erspan ii", synth.ERSPAN2(false, 9), "10.0.0.1:1000", "10.0.0.2:443", nil, decode.TunnelERSPAN, 9, "172.16.0.1"},
+		{"vxlan", synth.VXLAN(false, 5001), "10.0.0.1:1000", "10.0.0.2:443", nil, decode.TunnelVXLAN, 5001, "172.16.0.1"},
+		{"geneve", synth.Geneve(false, 77), "10.0.0.1:1000", "10.0.0.2:443", nil, decode.TunnelGeneve, 77, "172.16.0.1"},
+		{"ipip", synth.IPinIP(false), "10.0.0.1:1000", "10.0.0.2:443", nil, decode.TunnelIPIP, 0, "172.16.0.1"},
+		{"6in4", synth.IPinIP(true), "[2001:db8::1]:1000", "[2001:db8::2]:443", nil, decode.Tunnel6in4, 0, "172.16.0.1"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			data := frame(t, tt.c, tt.s, tt.wrap)
+			d := decode.New(decode.Config{})
+			p, st := d.Decode(decode.LinkEthernet, data, synth.Base, len(data))
+			if st != decode.OK {
+				t.Fatalf("status %v", st)
+			}
+			c, s := ap(tt.c), ap(tt.s)
+			if p.Src != c.Addr() || p.Dst != s.Addr() || p.SrcPort != c.Port() || p.DstPort != s.Port() || p.Proto != decode.ProtoTCP {
+				t.Fatalf("got %s:%d -> %s:%d proto %d", p.Src, p.SrcPort, p.Dst, p.DstPort, p.Proto)
+			}
+			if string(p.Payload) != "hello" || p.PayloadLen != 5 {
+				t.Fatalf("payload %q (%d)", p.Payload, p.PayloadLen)
+			}
+			if got := p.VLANs[:p.NumVLANs]; len(got) != len(tt.vlans) || (len(got) > 0 && got[0] != tt.vlans[0]) {
+				t.Fatalf("vlans %v, want %v", got, tt.vlans)
+			}
+			if p.Tunnel.Type != tt.tunnel || p.Tunnel.VNI != tt.vni {
+				t.Fatalf("tunnel %v vni %d, want %v %d", p.Tunnel.Type, p.Tunnel.VNI, tt.tunnel, tt.vni)
+			}
+			if tt.outerSrc != "" && p.Tunnel.Src != netip.MustParseAddr(tt.outerSrc) {
+				t.Fatalf("outer source %s", p.Tunnel.Src)
+			}
+			hdr := 20
+			if c.Addr().Is6() {
+				hdr = 40
+			}
+			if p.IPLen != hdr+20+5 {
+				t.Fatalf("ip length %d, want %d", p.IPLen, hdr+25)
+			}
+		})
+	}
+}
+
+func TestDecodeBadInput(t *testing.T) {
+	good := frame(t, "10.0.0.1:1000", "10.0.0.2:443", nil)
+	mut := func(f func(b []byte) []byte) []byte { return f(append([]byte(nil), good...)) }
+	tests := []struct {
+		name string
+		link decode.LinkType
+		data []byte
+		want decode.Status
+	}{
+		{"empty", decode.LinkEthernet, nil, decode.Truncated},
+		{"cut in ethernet", decode.LinkEthernet, good[:10], decode.Truncated},
+		{"cut in ip", decode.LinkEthernet, good[:20], decode.Truncated},
+		{"cut in tcp", decode.LinkEthernet, good[:14+20+10], decode.Truncated},
+		{"arp", decode.LinkEthernet, mut(func(b []byte) []byte { b[12], b[13] = 0x08, 0x06; return b }), decode.NotIP},
+		{"bad ip version", decode.LinkEthernet, mut(func(b []byte) []byte { b[14] = 0x55; return b }), decode.Malformed},
+		{"ihl too small", decode.LinkEthernet, mut(func(b []byte) []byte { b[14] = 0x42; return b }), decode.Malformed},
+		{"tcp offset too small", decode.LinkEthernet, mut(func(b []byte) []byte { b[14+20+12] = 0x10; return b }), decode.Malformed},
+		{"unknown link", decode.LinkType(147), good, decode.Unsupported},
+		{"raw with ethernet bytes", decode.LinkRaw, good, decode.Malformed},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			d := decode.New(decode.Config{})
+			if _, st := d.Decode(tt.link, tt.data, synth.Base, len(tt.data)); st != tt.want {
+				t.Fatalf("status %v, want %v", st, tt.want)
+			}
+		})
+	}
+}
+
+func TestSnapCut(t *testing.T) {
+	good := frame(t, "10.0.0.1:1000", "10.0.0.2:443", nil)
+	d := decode.New(decode.Config{})
+	p, st := d.Decode(decode.LinkEthernet, good[:14+20+20+2], synth.Base, len(good))
+	if st != decode.OK || !p.Truncated || p.PayloadLen != 5 || len(p.Payload) != 2 || p.IPLen != 45 {
+		t.Fatalf("status %v truncated %v payload %d/%d iplen %d", st, p.Truncated, len(p.Payload), p.PayloadLen, p.IPLen)
+	}
+	if d.Stats.SnapCut != 1 {
+		t.Fatalf("snap cut count %d", d.Stats.SnapCut)
+	}
+}
+
+func fragments(t testing.TB, reverse bool, size, fragSize int) [][]byte {
+	g := synth.New(time.Millisecond)
+	payload := make([]byte, size)
+	for i := range payload {
+		payload[i] = byte(i)
+	}
+	g.FragmentedUDP(ap("10.0.0.1:5000"), ap("10.0.0.2:6000"), payload, fragSize, reverse)
+	var out [][]byte
+	for _, p := range g.Packets {
+		out = append(out, p.Data)
+	}
+	return out
+}
+
+func TestDefrag(t *testing.T) {
+	for _, reverse := range []bool{false, true} {
+		frs := fragments(t, reverse, 4000, 1480)
+		d := decode.New(decode.Config{})
+		var got *decode.Packet
+		for i, f := range frs {
+			p, st := d.Decode(decode.LinkEthernet, f, synth.Base, len(f))
+			if i < len(frs)-1 && st != decode.Fragment {
+				t.Fatalf("fragment %d: status %v", i, st)
+			}
+			if i == len(frs)-1 {
+				if st != decode.OK {
+					t.Fatalf("last fragment: status %v", st)
+				}
+				got = p
+			}
+		}
+		if got.SrcPort != 5000 || got.DstPort != 6000 || got.PayloadLen != 4000 || got.IPLen != 20+8+4000 || !got.Reassembled {
+			t.Fatalf("reverse=%v: %+v", reverse, got)
+		}
+		for i, b := range got.Payload {
+			if b != byte(i) {
+				t.Fatalf("payload byte %d = %d", i, b)
+			}
+		}
+		if d.Pending() != 0 || d.Stats.Reassembled != 1 {
+			t.Fatalf("pending %d reassembled %d", d.Pending(), d.Stats.Reassembled)
+		}
+	}
+}
+
+func TestDefragBounds(t *testing.T) {
+	d := decode.New(decode.Config{MaxFragDatagrams: 2, FragTimeout: time.Second})
+	// three datagrams' first fragments: the oldest is evicted
+	for i := 0; i < 3; i++ {
+		f := fragments(t, false, 3000, 1480)[0]
+		f[14+4], f[14+5] = 0, byte(i) // distinct IP ids
+		f[14+10], f[14+11] = 0, 0
+		if _, st := d.Decode(decode.LinkEthernet, f, synth.Base, len(f)); st != decode.Fragment {
+			t.Fatalf("status %v", st)
+		}
+	}
+	if d.Pending() != 2 || d.Stats.FragEvicted != 1 {
+		t.Fatalf("pending %d evicted %d", d.Pending(), d.Stats.FragEvicted)
+	}
+	// a fragment arriving after the timeout expires the rest
+	f := fragments(t, false, 3000, 1480)[1]
+	f[14+5] = 9
+	d.Decode(decode.LinkEthernet, f, synth.Base.Add(2*time.Second), len(f))
+	if d.Stats.FragExpired != 2 || d.Pending() != 1 {
+		t.Fatalf("expired %d pending %d", d.Stats.FragExpired, d.Pending())
+	}
+}
+
+func TestLinkTypes(t *testing.T) {
+	for _, p := range synth.Cooked() {
+		d := decode.New(decode.Config{})
+		pkt, st := d.Decode(decode.LinkType(p.Link), p.Data, p.Time, len(p.Data))
+		if st != decode.OK || pkt.DstPort != 53 || pkt.Dst != netip.MustParseAddr("10.9.0.53") {
+			t.Fatalf("link %v: status %v", p.Link, st)
+		}
+	}
+	if err := decode.CheckLink(decode.LinkType(layers.LinkTypeIEEE802_11)); err == nil {
+		t.Fatal("802.11 accepted")
+	}
+}
+
+// FuzzDecode feeds arbitrary frames of every link type; the decoder must never panic and
+// must account every frame in exactly one status counter.
+func FuzzDecode(f *testing.F) {
+	for _, p := range synth.Mixed() {
+		f.Add(uint8(1), p.Data)
+	}
+	for _, p := range synth.Cooked() {
+		f.Add(uint8(p.Link), p.Data)
+	}
+	links := []decode.LinkType{decode.LinkEthernet, decode.LinkRaw, decode.LinkSLL, decode.LinkSLL2, decode.LinkNull, decode.LinkIPv4, decode.LinkIPv6}
+	d := decode.New(decode.Config{MaxFragDatagrams: 4})
+	f.Fuzz(func(t *testing.T, lt uint8, data []byte) {
+		link := decode.LinkType(lt)
+		if !decode.Supported(link) {
+			link = links[int(lt)%len(links)]
+		}
+		before := d.Stats
+		p, st := d.Decode(link, data, synth.Base, len(data))
+		if (p != nil) != (st == decode.OK) {
+			t.Fatalf("status %v with packet %v", st, p != nil)
+		}
+		s := d.Stats
+		counted := (s.Decoded - before.Decoded) + (s.NotIP - before.NotIP) + (s.Truncated - before.Truncated) +
+			(s.Malformed - before.Malformed) + (s.Unsupported - before.Unsupported)
+		if st == decode.Fragment {
+			counted++
+		}
+		if counted != 1 {
+			t.Fatalf("frame counted %d times (status %v)", counted, st)
+		}
+		if p != nil && len(p.Payload) > len(data) && !p.Reassembled {
+			t.Fatalf("payload longer than the frame")
+		}
+	})
+}
+
+// BenchmarkDecode decodes the reference capture's frames (every framing and tunnel; the
+// fragments are left out: reassembly allocates per datagram). The target is 0 allocs/op.
+func BenchmarkDecode(b *testing.B) {
+	d := decode.New(decode.Config{})
+	var frames [][]byte
+	for _, p := range synth.Mixed() {
+		if pk, st := d.Decode(decode.LinkEthernet, p.Data, p.Time, len(p.Data)); st == decode.OK && !pk.Reassembled {
+			frames = append(frames, p.Data)
+		}
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		f := frames[i%len(frames)]
+		d.Decode(decode.LinkEthernet, f, synth.Base, len(f))
+	}
+}

@@ -1,0 +1,310 @@
+package pcapfile
+
+import (
+	"bytes"
+	"compress/gzip"
+	"encoding/binary"
+	"errors"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/borderwatch/borderwatch/capture/decode"
+	"github.com/borderwatch/borderwatch/capture/internal/synth"
+)
+
+func pcapBytes(t testing.TB, pkts []synth.Packet, nanos bool) []byte {
+	t.Helper()
+	var b bytes.Buffer
+	if err := synth.WritePcap(&b, pkts, nanos); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
+}
+
+func pcapngBytes(t testing.TB, pkts []synth.Packet) []byte {
+	t.Helper()
+	var b bytes.Buffer
+	if err := synth.WritePcapNG(&b, pkts); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
+}
+
+// bigEndian rewrites a little-endian pcap in big-endian byte order.
+func bigEndian(le []byte) []byte {
+	be := bytes.Clone(le)
+	sw32 := func(o int) { binary.BigEndian.PutUint32(be[o:], binary.LittleEndian.Uint32(le[o:])) }
+	sw16 := func(o int) { binary.BigEndian.PutUint16(be[o:], binary.LittleEndian.Uint16(le[o:])) }
+	sw32(0)
+	sw16(4)
+	sw16(6)
+	for _, o := range []int{8, 12, 16, 20} {
+		sw32(o)
+	}
+	for off := 24; off+16 <= len(le); {
+		n := int(binary.LittleEndian.Uint32(le[off+8:]))
+		for i := 0; i < 4; i++ {
+			sw32(off + 4*i)
+		}
+		off += 16 + n
+	}
+	return be
+}
+
+func gz(b []byte) []byte {
+	var out bytes.Buffer
+	w := gzip.NewWriter(&out)
+	w.Write(b)
+	w.Close()
+	return out.Bytes()
+}
+
+func readAll(t testing.TB, r *Reader) ([]Record, error) {
+	t.Helper()
+	var out []Record
+	for {
+		rec, err := r.Next()
+		if err == io.EOF {
+			return out, nil
+		}
+		if err != nil {
+			return out, err
+		}
+		c := *rec
+		c.Data = bytes.Clone(rec.Data)
+		out = append(out, c)
+	}
+}
+
+func TestFormats(t *testing.T) {
+	pkts := synth.Mixed()
+	le := pcapBytes(t, pkts, false)
+	tests := []struct {
+		name string
+		data []byte
+	}{
+		{"pcap microseconds", le},
+		{"pcap nanoseconds", pcapBytes(t, pkts, true)},
+		{"pcap big-endian", bigEndian(le)},
+		{"pcapng", pcapngBytes(t, pkts)},
+		{"gzip pcap", gz(le)},
+		{"gzip pcapng", gz(pcapngBytes(t, pkts))},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r, err := NewReader(bytes.NewReader(tt.data), "f")
+			if err != nil {
+				t.Fatal(err)
+			}
+			recs, err := readAll(t, r)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(recs) != len(pkts) {
+				t.Fatalf("%d records, want %d", len(recs), len(pkts))
+			}
+			for i, rec := range recs {
+				if !bytes.Equal(rec.Data, pkts[i].Data) || !rec.Timestamp.Equal(pkts[i].Time) || rec.Link != decode.LinkEthernet || rec.WireLen != len(pkts[i].Data) {
+					t.Fatalf("record %d differs: ts %v/%v len %d/%d", i, rec.Timestamp, pkts[i].Time, len(rec.Data), len(pkts[i].Data))
+				}
+			}
+		})
+	}
+}
+
+func TestPcapNGLinkTypes(t *testing.T) {
+	pkts := append(synth.Mixed()[:5], synth.Cooked()...)
+	r, err := NewReader(bytes.NewReader(pcapngBytes(t, pkts)), "f")
+	if err != nil {
+		t.Fatal(err)
+	}
+	recs, err := readAll(t, r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []decode.LinkType{1, 1, 1, 1, 1, decode.LinkSLL, decode.LinkSLL2, decode.LinkRaw}
+	for i, rec := range recs {
+		if rec.Link != want[i] {
+			t.Fatalf("record %d link %d, want %d", i, rec.Link, want[i])
+		}
+	}
+}
+
+func TestDamage(t *testing.T) {
+	pkts := synth.Mixed()
+	le := pcapBytes(t, pkts, false)
+	// offset of record 10
+	off := 24
+	for i := 0; i < 10; i++ {
+		off += 16 + int(binary.LittleEndian.Uint32(le[off+8:]))
+	}
+	corrupt := bytes.Clone(le)
+	binary.LittleEndian.PutUint32(corrupt[off+8:], 1<<30)
+	ng := pcapngBytes(t, pkts)
+	tests := []struct {
+		name    string
+		data    []byte
+		records int
+		offset  int64
+		want    error
+	}{
+		{"cut inside record data", le[:off+20], 10, int64(off), ErrTruncated},
+		{"cut inside record header", le[:off+5], 10, int64(off), ErrTruncated},
+		{"huge captured length", corrupt, 10, int64(off), ErrCorrupt},
+		{"pcapng cut", ng[:len(ng)-30], len(pkts) - 1, -1, ErrTruncated},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r, err := NewReader(bytes.NewReader(tt.data), "cut.pcap")
+			if err != nil {
+				t.Fatal(err)
+			}
+			recs, err := readAll(t, r)
+			var d *DamageError
+			if !errors.As(err, &d) || !errors.Is(err, tt.want) {
+				t.Fatalf("err %v, want a DamageError wrapping %v", err, tt.want)
+			}
+			if len(recs) != tt.records || (tt.offset >= 0 && d.Offset != tt.offset) {
+				t.Fatalf("%d records, offset %d; want %d records at offset %d", len(recs), d.Offset, tt.records, tt.offset)
+			}
+			if !strings.Contains(err.Error(), "cut.pcap: byte offset") {
+				t.Fatalf("message %q", err)
+			}
+		})
+	}
+}
+
+func TestHeaderErrors(t *testing.T) {
+	le := pcapBytes(t, synth.Mixed()[:1], false)
+	badLink := bytes.Clone(le)
+	binary.LittleEndian.PutUint32(badLink[20:], 147)
+	tests := []struct {
+		name string
+		data []byte
+		want string
+	}{
+		{"empty", nil, "empty file"},
+		{"text", []byte("hello world, not a capture"), "not a pcap"},
+		{"unknown link type", badLink, "link type 147 is not supported"},
+		{"short header", le[:10], "file header cut short"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := NewReader(bytes.NewReader(tt.data), "x")
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("err %v, want %q", err, tt.want)
+			}
+		})
+	}
+}
+
+func TestMerge(t *testing.T) {
+	pkts := synth.Mixed()
+	var a, b []synth.Packet
+	for i, p := range pkts {
+		if i%3 == 0 {
+			a = append(a, p)
+		} else {
+			b = append(b, p)
+		}
+	}
+	dir := t.TempDir()
+	pa, pb := filepath.Join(dir, "a.pcap"), filepath.Join(dir, "b.pcapng.gz")
+	os.WriteFile(pa, pcapBytes(t, a, false), 0o644)
+	os.WriteFile(pb, gz(pcapngBytes(t, b)), 0o644)
+	ra, err := Open(pa)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rb, err := Open(pb)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := NewMerger([]*Reader{rb, ra})
+	var last time.Time
+	n := 0
+	for {
+		rec, _, err := m.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rec.Timestamp.Before(last) {
+			t.Fatalf("record %d goes back in time", n)
+		}
+		if !bytes.Equal(rec.Data, pkts[n].Data) {
+			t.Fatalf("record %d is not the %dth packet", n, n)
+		}
+		last = rec.Timestamp
+		n++
+	}
+	if n != len(pkts) {
+		t.Fatalf("%d records, want %d", n, len(pkts))
+	}
+}
+
+func TestNgTime(t *testing.T) {
+	tests := []struct {
+		ts    uint64
+		resol uint8
+		want  time.Time
+	}{
+		{1_700_000_000_123456, 6, time.Unix(1_700_000_000, 123456000)},
+		{1_700_000_000_123456789, 9, time.Unix(1_700_000_000, 123456789)},
+		{1_700_000_000 << 10, 0x80 | 10, time.Unix(1_700_000_000, 0)},
+		{1_700_000_000<<10 | 512, 0x80 | 10, time.Unix(1_700_000_000, 500_000_000)},
+	}
+	for _, tt := range tests {
+		if got := ngTime(tt.ts, tt.resol, 0); !got.Equal(tt.want) {
+			t.Errorf("ngTime(%d, %#x) = %v, want %v", tt.ts, tt.resol, got, tt.want)
+		}
+	}
+}
+
+// FuzzReader reads arbitrary bytes as a capture: never a panic, only records or errors.
+func FuzzReader(f *testing.F) {
+	f.Add(pcapBytes(f, synth.Mixed()[:3], false))
+	f.Add(pcapBytes(f, synth.Mixed()[:3], true))
+	f.Add(pcapngBytes(f, append(synth.Mixed()[:2], synth.Cooked()...)))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		r, err := NewReader(bytes.NewReader(b), "fuzz")
+		if err != nil {
+			return
+		}
+		for i := 0; i < 1000; i++ {
+			rec, err := r.Next()
+			if err != nil {
+				return
+			}
+			if len(rec.Data) > MaxRecord || rec.WireLen < len(rec.Data) {
+				t.Fatalf("record of %d bytes, wire %d", len(rec.Data), rec.WireLen)
+			}
+		}
+	})
+}
+
+// BenchmarkRead is the zero-copy read loop over the reference capture (0 allocs/op).
+func BenchmarkRead(b *testing.B) {
+	data := pcapBytes(b, synth.Mixed(), false)
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	var rd bytes.Reader
+	for i := 0; i < b.N; i++ {
+		rd.Reset(data)
+		r, err := NewReader(&rd, "b")
+		if err != nil {
+			b.Fatal(err)
+		}
+		for {
+			if _, err := r.Next(); err != nil {
+				break
+			}
+		}
+	}
+}
