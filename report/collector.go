@@ -120,17 +120,13 @@ func (c *Collector) Close(context.Context) error { return nil }
 
 func (c *Collector) drop(table string) { c.dropped[table]++ }
 
+// userOf names the user an event is about: user.name as the source gives it (rules copy it
+// unchanged into alerts), else user.email.
 func userOf(ev *borderwatch.Event) string {
-	switch {
-	case ev.User.Name != "":
-		if ev.User.Domain != "" && !strings.Contains(ev.User.Name, "@") && !strings.Contains(ev.User.Name, `\`) {
-			return ev.User.Domain + `\` + ev.User.Name
-		}
+	if ev.User.Name != "" {
 		return ev.User.Name
-	case ev.User.Email != "":
-		return ev.User.Email
 	}
-	return ""
+	return ev.User.Email
 }
 
 func (c *Collector) add(ev *borderwatch.Event) {

@@ -119,6 +119,7 @@ func commands() []*cli.Command {
 		rulesCommand(),
 		stateCommand(),
 		versionCommand(),
+		auditCommand(),
 		completionCommand(),
 		manCommand(),
 	}
