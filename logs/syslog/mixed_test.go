@@ -122,3 +122,22 @@ func TestMixedStream(t *testing.T) {
 		t.Errorf("rejected %s: %v", r.Where, r.Err)
 	}
 }
+
+// TestDetectLines checks, line by line, that no other registered format outscores a
+// syslog-text format on its own samples.
+func TestDetectLines(t *testing.T) {
+	for _, format := range syslogFormats {
+		samples, _ := filepath.Glob(filepath.Join("..", format, "testdata", "*.log"))
+		for _, s := range samples {
+			data, err := os.ReadFile(s)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i, line := range bytes.Split(data, []byte("\n")) {
+				if f, ok := logs.Detect(line, logs.FrameLines); ok && f.Name != format {
+					t.Errorf("%s:%d: detected as %s: %s", s, i+1, f.Name, line)
+				}
+			}
+		}
+	}
+}
