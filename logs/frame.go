@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"errors"
 	"io"
+	"regexp"
 
 	"github.com/valyala/fastjson"
 )
@@ -235,11 +236,19 @@ func peekLine(br *bufio.Reader) []byte {
 	}
 }
 
+// wrapperStart matches the start of the wrapper documents that hold many records.
+var wrapperStart = regexp.MustCompile(`^\{\s*"(Records|records|value|items)"\s*:\s*\[`)
+
 // jsonLayout decides how a JSON input is framed from its first line: one document per line
 // (NDJSON, the usual export) or documents spread over lines (arrays, pretty-printed objects).
 func jsonLayout(br *bufio.Reader) (oneLine bool) {
 	b := bytes.TrimLeft(peekLine(br), " \t\r\n")
 	if len(b) == 0 || b[0] != '{' {
+		return false
+	}
+	if wrapperStart.Match(b[:min(len(b), 64)]) {
+		// A wrapper document ({"Records":[...]}) is one record however long its one line
+		// is: CloudTrail writes files of several MB on a single line.
 		return false
 	}
 	nl := bytes.IndexByte(b, '\n')

@@ -94,11 +94,14 @@ func TestLineReader(t *testing.T) {
 
 func TestJSONLayout(t *testing.T) {
 	tests := map[string]bool{
-		`{"a":1}` + "\n" + `{"b":2}`: true,
-		"{\n\"a\":1}":                false,
-		`[{"a":1}]`:                  false,
-		`{"a":1}`:                    true,
-		"  \n{\"a\":1}\n":            true,
+		`{"a":1}` + "\n" + `{"b":2}`:   true,
+		"{\n\"a\":1}":                  false,
+		`[{"a":1}]`:                    false,
+		`{"a":1}`:                      true,
+		"  \n{\"a\":1}\n":              true,
+		`{"Records":[{"a":1}]}` + "\n": false,
+		`{ "records" : [ ]}`:           false,
+		`{"Recordsx":[1]}`:             true,
 	}
 	for in, want := range tests {
 		if got := jsonLayout(bufio.NewReader(strings.NewReader(in))); got != want {

@@ -3,6 +3,7 @@ package cloudtrail_test
 import (
 	"bytes"
 	"compress/gzip"
+	"fmt"
 	"github.com/borderwatch/borderwatch/logs"
 	"os"
 	"path/filepath"
@@ -45,5 +46,33 @@ func TestGzipRecordsFile(t *testing.T) {
 	}
 	if got := c.Events[1].User.Email; got != "bob@example.com" {
 		t.Errorf("assumed-role user email = %q", got)
+	}
+}
+
+// A delivered file is one JSON document on one line, often larger than a line may be: it is
+// read as a document (up to logs.max_document), not rejected as a long line.
+func TestBigSingleLineRecordsFile(t *testing.T) {
+	raw, err := os.ReadFile("testdata/single.ndjson")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := bytes.SplitN(raw, []byte("\n"), 2)[0]
+	var doc bytes.Buffer
+	doc.WriteString(`{"Records":[`)
+	const n = 3000 // about 1.3 MB
+	for i := 0; i < n; i++ {
+		if i > 0 {
+			doc.WriteByte(',')
+		}
+		doc.Write(bytes.Replace(rec, []byte("858d3027"), []byte(fmt.Sprintf("%08d", i)), 1))
+	}
+	doc.WriteString("]}")
+	path := filepath.Join(t.TempDir(), "big.json")
+	if err := os.WriteFile(path, doc.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	c := logstest.Read(t, logs.SourceConfig{Paths: []string{path}, MaxLine: 1 << 20})
+	if len(c.Events) != n || len(c.Rejected) != 0 {
+		t.Fatalf("got %d events and %d rejections, want %d and 0", len(c.Events), len(c.Rejected), n)
 	}
 }
