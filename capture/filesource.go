@@ -79,8 +79,8 @@ func (s *FileSource) Run(ctx context.Context, out borderwatch.Emitter) error {
 		if err != nil {
 			var dmg *pcapfile.DamageError
 			if errors.As(err, &dmg) {
-				log.Warn("capture file damaged; sessions before the damage are kept", "path", dmg.Path, "offset", dmg.Offset, "err", dmg.Err)
-				if rerr := out.Reject(ctx, borderwatch.Rejected{Format: "pcap", Where: fmt.Sprintf("%s:offset %d", dmg.Path, dmg.Offset), Err: dmg.Err}); rerr != nil {
+				log.Warn("capture file damaged; the sessions before the damage are kept", "err", dmg)
+				if rerr := out.Reject(ctx, borderwatch.Rejected{Format: "pcap", Where: fmt.Sprintf("%s: byte offset %d", dmg.Path, dmg.Offset), Err: dmg.Err}); rerr != nil {
 					return rerr
 				}
 				continue

@@ -37,15 +37,11 @@ func TestCommunityID(t *testing.T) {
 	}
 }
 
-type pktOpt func(*decode.Packet)
-
 func pkt(src, dst string, proto uint8, flags uint8, at time.Duration, payload int) *decode.Packet {
 	s, d := netip.MustParseAddrPort(src), netip.MustParseAddrPort(dst)
 	return &decode.Packet{Timestamp: time.Unix(1000, 0).Add(at), Src: s.Addr(), Dst: d.Addr(), SrcPort: s.Port(), DstPort: d.Port(),
 		Proto: proto, TCPFlags: flags, IPLen: 40 + payload, PayloadLen: payload}
 }
-
-type collector struct{ recs []flow.Record }
 
 // snapshot keeps what the record says (the flow is reused after the callback).
 type snap struct {
@@ -57,8 +53,7 @@ type snap struct {
 
 func run(cfg flow.Config, pkts []*decode.Packet, flush bool) ([]snap, *flow.Table) {
 	var out []snap
-	var tab *flow.Table
-	tab = flow.NewTable(cfg, func(r flow.Record) {
+	tab := flow.NewTable(cfg, func(r flow.Record) {
 		f := r.Flow
 		c, s := f.ClientSide, 1-f.ClientSide
 		ca, cp := f.Client()
