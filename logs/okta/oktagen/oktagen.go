@@ -51,9 +51,11 @@ func Write(w io.Writer, n int, seed uint64, start time.Time) error {
 func Event(r *rand.Rand, i int, start time.Time) []byte {
 	user := r.IntN(5000)
 	p := places[r.IntN(len(places))]
-	ip := fmt.Sprintf("%d.%d.%d.%d", 1+r.IntN(222), r.IntN(256), r.IntN(256), 1+r.IntN(254))
-	if r.IntN(10) == 0 {
-		ip = fmt.Sprintf("2001:db8:%x:%x::%x", r.IntN(65536), r.IntN(65536), 1+r.IntN(65535))
+	// Each user signs in from a few addresses of their own, as in real logs.
+	h := uint32(user)*2654435761 + uint32(r.IntN(3))*40503
+	ip := fmt.Sprintf("%d.%d.%d.%d", 1+h%222, h>>8&255, h>>16&255, 1+h>>24%254)
+	if h%10 == 0 {
+		ip = fmt.Sprintf("2001:db8:%x:%x::%x", h&0xffff, h>>16, 1+h%65535)
 	}
 	ts := start.Add(time.Duration(i) * time.Second).UTC().Format("2006-01-02T15:04:05.000Z")
 	return fmt.Appendf(nil, `{"uuid":"%08x-%04x-11ef-9a2b-%012x","published":"%s","eventType":"%s","version":"0","severity":"INFO",`+
