@@ -121,7 +121,7 @@ func (p *Parser) Parse(rec *logs.Record, emit func(*borderwatch.Event)) error {
 	blk := &block{}
 	ev := &blk.ev
 	switch id {
-	case 113039, 716001, 716002, 722022, 722023, 722037, 722051, 716039:
+	case 113039, 716001, 716002, 722022, 722023, 722037, 722051, 722055, 716039:
 		err = groupUserIP(blk, id, text)
 	case 751025:
 		err = parse751025(blk, text)
@@ -278,6 +278,17 @@ func groupUserIP(b *block, id int, text []byte) error {
 		auth.TunnelType = "svc"
 		if _, r, ok := bytes.Cut(rest, []byte("closing connection:")); ok {
 			ev.Event.Reason = string(trimDot(bytes.TrimSpace(r)))
+		}
+	case 722055:
+		// "Client Type: Cisco AnyConnect VPN Agent for Windows 4.10.05085"
+		b.setType(false, "info", "")
+		auth.TunnelType = "anyconnect"
+		_, ct, ok := bytes.Cut(rest, []byte("Client Type:"))
+		if !ok {
+			return errBadMessage
+		}
+		if ua := bytes.TrimSpace(ct); len(ua) > 0 {
+			ev.UserAgent = &borderwatch.UserAgent{Original: string(ua)}
 		}
 	case 722051:
 		b.setType(false, "info", "")
