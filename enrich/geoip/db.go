@@ -14,11 +14,13 @@ import (
 	"sync/atomic"
 	"time"
 
+	lru "github.com/hashicorp/golang-lru/v2"
 	"github.com/oschwald/maxminddb-golang/v2"
 
 	"github.com/borderwatch/borderwatch"
 
 	"github.com/borderwatch/borderwatch/enrich/geoip/demodb"
+	"github.com/borderwatch/borderwatch/enrich/geoip/internal/records"
 	"github.com/borderwatch/borderwatch/enrich/netdir"
 )
 
@@ -42,7 +44,21 @@ type source struct {
 	reader *maxminddb.Reader
 	info   fs.FileInfo // nil for the bundled data
 	built  time.Time
+	// decoded caches decoded records by their offset in the data section: many addresses
+	// (every address of a network, every network of a city) share one record.
+	decoded *lru.Cache[uintptr, decoded]
 }
+
+// decoded is one record as borderwatch uses it.
+type decoded struct {
+	geo        *borderwatch.Geo
+	registered string
+	as         *borderwatch.AS
+	anon       uint8
+}
+
+// recordCacheSize bounds each database's cache of decoded records.
+const recordCacheSize = 32768
 
 // Source describes one database in use.
 type Source struct {
@@ -189,7 +205,11 @@ func openBytes(path string, buf []byte, k Kind, info fs.FileInfo) (*source, erro
 	if err != nil {
 		return nil, fmt.Errorf("geoip: %s: %w", path, err)
 	}
-	return &source{kind: k, path: path, dbType: dbType, reader: r, info: info, built: r.Metadata.BuildTime()}, nil
+	c, err := lru.New[uintptr, decoded](recordCacheSize)
+	if err != nil {
+		return nil, err
+	}
+	return &source{kind: k, path: path, dbType: dbType, reader: r, info: info, built: r.Metadata.BuildTime(), decoded: c}, nil
 }
 
 // Demo reports whether the bundled demo data is in use.
@@ -228,33 +248,32 @@ func (d *DB) Lookup(a netip.Addr) (Record, error) {
 	if s := d.srcs[KindCity].Load(); s != nil {
 		res := s.reader.Lookup(a)
 		if res.Found() {
-			var c cityRecord
-			if err := res.Decode(&c); err != nil {
+			v, err := s.record(res, d.decodeCity)
+			if err != nil {
 				errs = fmt.Errorf("geoip: %s: %s: %w", s.path, a, err)
 			} else {
-				rec.Geo = c.geo(d.cfg.CountryOnlyRadius)
-				rec.RegisteredCountry = c.RegisteredCountry.ISOCode
-				rec.Network = res.Prefix()
+				rec.Geo, rec.RegisteredCountry, rec.Network = v.geo, v.registered, res.Prefix()
 			}
 		} else if err := res.Err(); err != nil {
 			errs = fmt.Errorf("geoip: %s: %s: %w", s.path, a, err)
 		}
 	}
 	if s := d.srcs[KindASN].Load(); s != nil {
-		var r asnRecord
-		res := s.reader.Lookup(a)
-		if err := res.Decode(&r); err != nil {
-			errs = errors.Join(errs, fmt.Errorf("geoip: %s: %s: %w", s.path, a, err))
-		} else if r.Number != 0 || r.Organization != "" {
-			rec.AS = &borderwatch.AS{Number: r.Number, Organization: borderwatch.Organization{Name: r.Organization}}
+		if res := s.reader.Lookup(a); res.Found() || res.Err() != nil {
+			v, err := s.record(res, decodeASN)
+			if err != nil {
+				errs = errors.Join(errs, fmt.Errorf("geoip: %s: %s: %w", s.path, a, err))
+			}
+			rec.AS = v.as
 		}
 	}
 	if s := d.srcs[KindAnonymousIP].Load(); s != nil {
-		var r anonRecord
-		if err := s.reader.Lookup(a).Decode(&r); err != nil {
-			errs = errors.Join(errs, fmt.Errorf("geoip: %s: %s: %w", s.path, a, err))
-		} else {
-			rec.Anonymous = anonTable[r.mask()].flags
+		if res := s.reader.Lookup(a); res.Found() || res.Err() != nil {
+			v, err := s.record(res, decodeAnonymous)
+			if err != nil {
+				errs = errors.Join(errs, fmt.Errorf("geoip: %s: %s: %w", s.path, a, err))
+			}
+			rec.Anonymous = anonTable[v.anon].flags
 		}
 	}
 	if errs != nil {
@@ -303,4 +322,48 @@ func (d *DB) Close() error {
 		d.srcs[k].Store(nil)
 	}
 	return nil
+}
+
+// record returns the decoded record res points to, from the source's cache or decoded now.
+func (s *source) record(res maxminddb.Result, decode func(maxminddb.Result) (decoded, error)) (decoded, error) {
+	if err := res.Err(); err != nil {
+		return decoded{}, err
+	}
+	off := res.Offset()
+	if v, ok := s.decoded.Get(off); ok {
+		return v, nil
+	}
+	v, err := decode(res)
+	if err != nil {
+		return decoded{}, err
+	}
+	s.decoded.Add(off, v)
+	return v, nil
+}
+
+func (d *DB) decodeCity(res maxminddb.Result) (decoded, error) {
+	var c records.City
+	if err := res.Decode(&c); err != nil {
+		return decoded{}, err
+	}
+	return decoded{geo: geoOf(&c, d.cfg.CountryOnlyRadius), registered: c.RegisteredCountry.ISOCode}, nil
+}
+
+func decodeASN(res maxminddb.Result) (decoded, error) {
+	var r records.ASN
+	if err := res.Decode(&r); err != nil {
+		return decoded{}, err
+	}
+	if r.Number == 0 && r.Organization == "" {
+		return decoded{}, nil
+	}
+	return decoded{as: &borderwatch.AS{Number: r.Number, Organization: borderwatch.Organization{Name: r.Organization}}}, nil
+}
+
+func decodeAnonymous(res maxminddb.Result) (decoded, error) {
+	var r records.Anonymous
+	if err := res.Decode(&r); err != nil {
+		return decoded{}, err
+	}
+	return decoded{anon: anonMask(&r)}, nil
 }

@@ -5,57 +5,8 @@ import (
 	"net/netip"
 
 	"github.com/borderwatch/borderwatch"
+	"github.com/borderwatch/borderwatch/enrich/geoip/internal/records"
 )
-
-// These structs name only the fields borderwatch uses, so that decoding skips the rest of a
-// record (localized names in eight languages, geoname ids, ...).
-
-type names struct {
-	EN string `maxminddb:"en"`
-}
-
-type cityRecord struct {
-	Continent struct {
-		Code string `maxminddb:"code"`
-	} `maxminddb:"continent"`
-	Country struct {
-		ISOCode string `maxminddb:"iso_code"`
-		Names   names  `maxminddb:"names"`
-	} `maxminddb:"country"`
-	RegisteredCountry struct {
-		ISOCode string `maxminddb:"iso_code"`
-	} `maxminddb:"registered_country"`
-	Subdivisions []struct {
-		ISOCode string `maxminddb:"iso_code"`
-		Names   names  `maxminddb:"names"`
-	} `maxminddb:"subdivisions,maxsize:8"`
-	City struct {
-		Names names `maxminddb:"names"`
-	} `maxminddb:"city"`
-	Postal struct {
-		Code string `maxminddb:"code"`
-	} `maxminddb:"postal"`
-	Location struct {
-		Latitude       float64 `maxminddb:"latitude"`
-		Longitude      float64 `maxminddb:"longitude"`
-		AccuracyRadius uint16  `maxminddb:"accuracy_radius"`
-		TimeZone       string  `maxminddb:"time_zone"`
-	} `maxminddb:"location"`
-}
-
-type asnRecord struct {
-	Number       uint32 `maxminddb:"autonomous_system_number"`
-	Organization string `maxminddb:"autonomous_system_organization"`
-}
-
-type anonRecord struct {
-	Anonymous        bool `maxminddb:"is_anonymous"`
-	AnonymousVPN     bool `maxminddb:"is_anonymous_vpn"`
-	HostingProvider  bool `maxminddb:"is_hosting_provider"`
-	PublicProxy      bool `maxminddb:"is_public_proxy"`
-	ResidentialProxy bool `maxminddb:"is_residential_proxy"`
-	TorExitNode      bool `maxminddb:"is_tor_exit_node"`
-}
 
 // Anonymous-IP flags as they appear in borderwatch.*.anonymous, and the category each implies.
 var anonFlags = [...]struct{ flag, category string }{
@@ -67,7 +18,7 @@ var anonFlags = [...]struct{ flag, category string }{
 	{"tor_exit_node", "tor"},
 }
 
-func (r *anonRecord) mask() uint8 {
+func anonMask(r *records.Anonymous) uint8 {
 	var m uint8
 	for i, b := range []bool{r.Anonymous, r.AnonymousVPN, r.HostingProvider, r.PublicProxy, r.ResidentialProxy, r.TorExitNode} {
 		if b {
@@ -120,7 +71,7 @@ type Record struct {
 	Network           netip.Prefix
 }
 
-func (c *cityRecord) geo(countryOnlyRadius uint16) *borderwatch.Geo {
+func geoOf(c *records.City, countryOnlyRadius uint16) *borderwatch.Geo {
 	g := borderwatch.Geo{
 		ContinentCode:  c.Continent.Code,
 		CountryISOCode: c.Country.ISOCode,
