@@ -121,6 +121,7 @@ func (ss *senders) message(ctx context.Context, listen string, from netip.Addr, 
 	defer snd.mu.Unlock()
 	ss.src.stats.Messages.Add(1)
 	snd.st.received = time.Now()
+	snd.st.path = listen // one host may send over UDP and TCP
 	return snd.st.handle(ctx, trimEOL(msg), 0, false)
 }
 

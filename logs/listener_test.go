@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -109,8 +110,12 @@ func TestListenerUDPAndTCP(t *testing.T) {
 		}
 		seen[ev.Event.ID] = true
 		in := ev.Borderwatch.Input
-		if in == nil || in.Type != "syslog" || in.Sender != "127.0.0.1" || !strings.Contains(in.Path, "127.0.0.1:") {
-			t.Errorf("event %s: input %+v", ev.Event.ID, in)
+		wantPath := "udp://" + addrs["udp"]
+		if n, _ := strconv.Atoi(ev.Event.ID); n > 23 {
+			wantPath = "tcp://" + addrs["tcp"]
+		}
+		if in == nil || in.Type != "syslog" || in.Sender != "127.0.0.1" || in.Path != wantPath {
+			t.Errorf("event %s: input %+v, want path %s", ev.Event.ID, in, wantPath)
 		}
 	}
 	for i := 1; i <= 44; i++ {
