@@ -17,8 +17,9 @@ type Config struct {
 }
 
 // DefaultConfig returns the server disabled, with sensible settings once an address is set.
+// The staleness check is off: a quiet log collector may see no event for hours.
 func DefaultConfig() Config {
-	return Config{Path: "/metrics", StaleAfter: 5 * time.Minute, ReadTimeout: 10 * time.Second, WriteTimeout: 30 * time.Second}
+	return Config{Path: "/metrics", ReadTimeout: 10 * time.Second, WriteTimeout: 30 * time.Second}
 }
 
 // Validate checks the settings.

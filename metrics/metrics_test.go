@@ -72,6 +72,12 @@ type cacheStats struct {
 
 type ruleStats struct{ Findings, Suppressed uint64 }
 
+// sourceStats has atomic counters, as logs.SourceStats does.
+type sourceStats struct {
+	Records atomic.Uint64
+	Pending atomic.Int64
+}
+
 func scrape(t *testing.T, url string) map[string]*dto.MetricFamily {
 	t.Helper()
 	resp, err := http.Get(url)
@@ -135,10 +141,14 @@ func TestServerScrapesPipeline(t *testing.T) {
 	}
 	p.Sinks = []borderwatch.Sink{wrapped}
 	cache := cacheStats{CacheHits: 300, CacheMisses: 100, CacheLen: 42}
+	src := &sourceStats{}
+	src.Records.Store(123)
+	src.Pending.Store(-4)
 	for _, err := range []error{
 		reg.Pipeline(&p.Stats), reg.Queue(q),
 		reg.Struct("enrich", "", func() any { return cache }),
 		reg.Struct("rule", "rule", func() any { return map[string]ruleStats{"impossible_travel": {Findings: 7, Suppressed: 2}} }),
+		reg.Struct("logs", "", func() any { return src }),
 	} {
 		if err != nil {
 			t.Fatal(err)
@@ -176,6 +186,8 @@ func TestServerScrapesPipeline(t *testing.T) {
 		{"borderwatch_enrich_cache_len", nil, 42},
 		{"borderwatch_enrich_cache_hit_ratio", nil, 0.75},
 		{"borderwatch_rule_findings_total", []string{"rule", "impossible_travel"}, 7},
+		{"borderwatch_logs_records_total", nil, 123},
+		{"borderwatch_logs_pending", nil, -4},
 		{"borderwatch_build_info", []string{"version", "1.2.3", "commit", "abc123"}, 1},
 	} {
 		if got := value(t, fams, tc.name, tc.labels...); got != tc.want {

@@ -5,6 +5,7 @@ import (
 	"reflect"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"unicode"
 
 	"github.com/borderwatch/borderwatch"
@@ -108,8 +109,9 @@ func (c *pipelineCollector) Collect(ch chan<- prometheus.Metric) {
 }
 
 // Struct exports the numeric fields of the struct that snapshot returns, read at every
-// scrape, as borderwatch_<subsystem>_<field>: unsigned integers are counters (suffix _total),
-// signed integers and floats are gauges. Field names become snake_case (CacheHits →
+// scrape, as borderwatch_<subsystem>_<field>: unsigned integers and atomic.Uint64/Uint32 are
+// counters (suffix _total), signed integers, floats, bools and atomic.Int64/Int32 are gauges.
+// Atomic fields are read only through a pointer: return *T for structs that hold them. Field names become snake_case (CacheHits →
 // cache_hits_total). When the struct has CacheHits and CacheMisses, a
 // borderwatch_<subsystem>_cache_hit_ratio gauge is added. snapshot may also return a
 // map[string]T of such structs, exported with the label labelName (e.g. per rule or per
@@ -150,6 +152,16 @@ func (r *Registry) Struct(subsystem, labelName string, snapshot func() any) erro
 			vt = prometheus.GaugeValue
 		case reflect.Bool:
 			vt = prometheus.GaugeValue
+		case reflect.Struct:
+			// sync/atomic counters: atomic.Uint64 is a counter, atomic.Int64 a gauge.
+			switch f.Type {
+			case atomicUint64, atomicUint32:
+				vt, name = prometheus.CounterValue, name+"_total"
+			case atomicInt64, atomicInt32:
+				vt = prometheus.GaugeValue
+			default:
+				continue
+			}
 		default:
 			continue
 		}
@@ -230,7 +242,30 @@ func (c *structCollector) collect(ch chan<- prometheus.Metric, v reflect.Value, 
 	}
 }
 
+var (
+	atomicUint64 = reflect.TypeFor[atomic.Uint64]()
+	atomicUint32 = reflect.TypeFor[atomic.Uint32]()
+	atomicInt64  = reflect.TypeFor[atomic.Int64]()
+	atomicInt32  = reflect.TypeFor[atomic.Int32]()
+)
+
 func number(v reflect.Value) float64 {
+	if v.Kind() == reflect.Struct {
+		if !v.CanAddr() {
+			return 0
+		}
+		switch x := v.Addr().Interface().(type) {
+		case *atomic.Uint64:
+			return float64(x.Load())
+		case *atomic.Uint32:
+			return float64(x.Load())
+		case *atomic.Int64:
+			return float64(x.Load())
+		case *atomic.Int32:
+			return float64(x.Load())
+		}
+		return 0
+	}
 	switch v.Kind() {
 	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
 		return float64(v.Uint())

@@ -77,6 +77,15 @@ func runPipeline(ctx context.Context, cfg *Config, e *env, st *stages, sources .
 	if st.dead != nil {
 		p.DeadLetter = st.dead
 	}
+	stopOps, err := startOps(cfg, e, p) // metrics server, SIGHUP reload (ops.go)
+	if err != nil {
+		for _, s := range p.Sinks {
+			s.Close(ctx)
+		}
+		st.close()
+		return nil, err
+	}
+	defer stopOps()
 	runErr := p.Run(ctx)
 	closeErr := st.close()
 	snap := p.Stats.Snapshot()
