@@ -208,7 +208,7 @@ func TestAuditCronRun(t *testing.T) {
 	// The next run overlaps half of this window (--last 24h every 12 hours): the overlap is
 	// not evaluated again, the new morning is, and frank's alert of the overlap is reported
 	// (exit 3) without being written again.
-	code, out, stderr = runCLI(t, "--config", cfg, "audit", "--until", "2026-11-21T12:00:00Z", "--last", "24h", "--fail-on", "high",
+	code, out, stderr = runCLI(t, "--config", cfg, "audit", "--quiet", "--until", "2026-11-21T12:00:00Z", "--last", "24h", "--fail-on", "high",
 		"--progress", "none", "--report-json", js, okta, asa)
 	if code != exitAlerts {
 		t.Fatalf("overlapping window: exit %d\n%s", code, stderr)
@@ -219,6 +219,9 @@ func TestAuditCronRun(t *testing.T) {
 	}
 	if !strings.Contains(stderr, "events_evaluated=1 events_seen_before=22") {
 		t.Errorf("overlapping window: ledger counts wrong:\n%s", stderr)
+	}
+	if out != "" {
+		t.Errorf("--quiet printed a summary:\n%s", out)
 	}
 	third := readReport(t, js)
 	if third.Totals.Events != 23 || len(third.Alerts) != 1 || third.Alerts[0].User != "frank" {
