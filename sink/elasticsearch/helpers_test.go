@@ -128,7 +128,12 @@ func runScript(t *testing.T, args ...string) {
 	}
 }
 
-func quietLog() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
+func quietLog() *slog.Logger {
+	if os.Getenv("BW_TEST_VERBOSE") != "" {
+		return slog.New(slog.NewTextHandler(os.Stderr, nil))
+	}
+	return slog.New(slog.NewTextHandler(io.Discard, nil))
+}
 
 // testConfig is a config for url with a prefix of its own, so tests do not see each other.
 func testConfig(t *testing.T, url string) Config {
