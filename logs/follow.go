@@ -2,6 +2,7 @@ package logs
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -300,6 +301,10 @@ func (fw *follower) read(ctx context.Context, t *tailed, final bool) (grew bool,
 		// appear (rotated archives, API exports): read them whole, once.
 		if b, _ := t.br.Peek(2); len(b) == 2 && b[0] == 0x1f && b[1] == 0x8b {
 			return true, fw.readWhole(ctx, t, size)
+		}
+		// Decide the layout on a complete first line: the writer may be in the middle of it.
+		if b := bytes.TrimLeft(peekLine(t.br), " \t\r\n\xef\xbb\xbf"); !final && bytes.IndexByte(b, '\n') < 0 && len(b) < t.br.Size()-4 {
+			return false, nil
 		}
 		fr, framing := fw.s.newFramer(t.br, final, 0, 0)
 		if _, isLines := fr.(*lineReader); !isLines {

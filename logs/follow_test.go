@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/valyala/fastjson"
+
 	"github.com/borderwatch/borderwatch"
 	"github.com/borderwatch/borderwatch/logs"
 	"github.com/borderwatch/borderwatch/logs/logstest"
@@ -31,6 +33,38 @@ func init() {
 			return 0
 		},
 	})
+}
+
+// seqjson is the JSON counterpart: {"seq":<n>,...}.
+func init() {
+	logs.Register(logs.Format{
+		Name:    "seqjson",
+		Framing: logs.FrameJSON,
+		New:     func(logs.Options) (logs.Parser, error) { return &seqJSON{}, nil },
+		Detect: func(rec []byte) int {
+			if bytes.HasPrefix(rec, []byte(`{"seq":`)) {
+				return 100
+			}
+			return 0
+		},
+	})
+}
+
+type seqJSON struct{ p fastjson.Parser }
+
+func (s *seqJSON) Parse(rec *logs.Record, emit func(*borderwatch.Event)) error {
+	v, err := s.p.ParseBytes(rec.Data)
+	if err != nil {
+		return err
+	}
+	n := v.GetInt("seq")
+	if n <= 0 {
+		return fmt.Errorf("no seq")
+	}
+	ev := &borderwatch.Event{Timestamp: time.Unix(int64(n), 0).UTC()}
+	ev.Event.ID = strconv.Itoa(n)
+	emit(ev)
+	return nil
 }
 
 type seqParser struct{}
@@ -257,4 +291,26 @@ func TestFollowGlobNewFiles(t *testing.T) {
 	if len(evs) != 4 {
 		t.Fatalf("got %d events, want 4 (c.txt does not match)", len(evs))
 	}
+}
+
+// An NDJSON file whose first line is still being written is not mistaken for a multi-line
+// JSON document (which would be read once and never followed).
+func TestFollowPartialFirstLine(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "events.ndjson")
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	f.WriteString(`{"seq":1,"te`)
+	var c logstest.Collector
+	fl := startFollow(t, &c, "", path)
+	defer fl.stop(t)
+	time.Sleep(100 * time.Millisecond)
+	f.WriteString("xt\":\"x\"}\n")
+	f.WriteString(`{"seq":2}` + "\n")
+	time.Sleep(100 * time.Millisecond)
+	f.WriteString(`{"seq":3}` + "\n")
+	waitFor(t, &c, 3)
 }
