@@ -1,8 +1,5 @@
 //go:build unix
 
-// Package logsbench holds the benchmark of Okta parsing followed by enrichment with the real
-// GeoLite2 databases (the per-core log target) and the scripts that compare borderwatch with
-// jq (run.sh).
 package logsbench
 
 import (

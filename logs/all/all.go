@@ -1,4 +1,3 @@
-// Package all registers every log format: import it for its side effects.
 package all
 
 import (

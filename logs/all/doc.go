@@ -1,0 +1,2 @@
+// Package all registers every log format: import it for its side effects.
+package all
