@@ -181,9 +181,15 @@ func (s *Source) Run(ctx context.Context, out borderwatch.Emitter) error {
 	}
 	wg.Wait()
 	st := &s.stats
-	s.log.Info("log input finished", "inputs", st.Files.Load(), "records", st.Records.Load(),
+	attrs := []any{"inputs", st.Files.Load(), "records", st.Records.Load(),
 		"events", st.Events.Load(), "skipped", st.Skipped.Load(), "rejected", st.Rejected.Load(),
-		"unrecognized_inputs", st.Unrecognized.Load())
+		"unrecognized_inputs", st.Unrecognized.Load()}
+	if len(s.cfg.Listen) > 0 {
+		attrs = append(attrs, "syslog_messages", st.Messages.Load(), "syslog_dropped", st.Dropped.Load(),
+			"tcp_connections", st.Connections.Load(), "tcp_refused", st.Refused.Load(),
+			"senders_evicted", st.SendersEvicted.Load())
+	}
+	s.log.Info("log input finished", attrs...)
 	if err == nil {
 		err = lerr
 	}
