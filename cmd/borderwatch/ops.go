@@ -34,14 +34,15 @@ func startOps(cfg *Config, e *env, p *borderwatch.Pipeline) (stop func(), err er
 	q := metrics.NewQueue(&p.Stats)
 	p.Enrichers = append([]borderwatch.Enricher{q}, p.Enrichers...)
 	errs := []error{reg.Pipeline(&p.Stats), reg.Queue(q)}
+	var stages []any
 	for i, s := range p.Sinks {
+		stages = append(stages, s)
 		w, err := reg.Sink(stageName(s), s)
 		errs = append(errs, err)
 		if err == nil {
 			p.Sinks[i] = w
 		}
 	}
-	var stages []any
 	for _, s := range p.Sources {
 		stages = append(stages, s)
 	}
@@ -51,7 +52,9 @@ func startOps(cfg *Config, e *env, p *borderwatch.Pipeline) (stop func(), err er
 	for _, r := range p.Rules {
 		stages = append(stages, r)
 	}
-	errs = append(errs, registerStats(reg, stages))
+	if err := registerStats(reg, stages); err != nil {
+		e.log.Warn("some component counters are not exported", "err", err)
+	}
 	if err := errors.Join(errs...); err != nil {
 		stop()
 		return nil, fmt.Errorf("metrics: %w", err)
@@ -96,14 +99,21 @@ func stageName(x any) string {
 	return name
 }
 
-// registerStats exports the result of every stage's Stats() method (a struct, a pointer to
-// one, or a map of them), grouped by package; several stages of one package get a label.
+// registerStats exports the result of every stage's Stats() or Snapshot() method (a struct,
+// a pointer to one, or a map of them), grouped by package; several stages of one package get
+// an instance label.
 func registerStats(reg *metrics.Registry, stages []any) error {
 	groups := map[string][]reflect.Value{}
 	var order []string
 	for _, s := range stages {
-		m := reflect.ValueOf(s).MethodByName("Stats")
-		if !m.IsValid() || m.Type().NumIn() != 0 || m.Type().NumOut() != 1 {
+		var m reflect.Value
+		for _, name := range []string{"Stats", "Snapshot"} {
+			if c := reflect.ValueOf(s).MethodByName(name); c.IsValid() && c.Type().NumIn() == 0 && c.Type().NumOut() == 1 {
+				m = c
+				break
+			}
+		}
+		if !m.IsValid() {
 			continue
 		}
 		name := stageName(s)
