@@ -138,13 +138,13 @@ func (p *Parser) setUser(ev *borderwatch.Event, o *fastjson.Value) {
 	if u == nil {
 		return
 	}
-	alt := p.in.JSON(u, "alternateId")
+	alt := logs.JSONString(u, "alternateId")
 	if strings.EqualFold(alt, "unknown") {
 		alt = ""
 	}
 	ev.User.Name, ev.User.Domain, ev.User.Email = logs.SplitUser(alt)
-	ev.User.ID = p.in.JSON(u, "id")
-	if fn := p.in.JSON(u, "displayName"); !strings.EqualFold(fn, "unknown") {
+	ev.User.ID = logs.JSONString(u, "id")
+	if fn := logs.JSONString(u, "displayName"); !strings.EqualFold(fn, "unknown") {
 		ev.User.FullName = fn
 	}
 }
