@@ -403,7 +403,13 @@ func (ch *ClientHello) JA4(transport byte) string {
 			alpn = string([]byte{h[0], h[3]})
 		}
 	}
-	a := fmt.Sprintf("%c%s%c%02d%02d%s", transport, ver, sni, min(len(ciphers), 99), min(nExt, 99), alpn)
+	a := make([]byte, 0, 10)
+	a = append(a, transport)
+	a = append(a, ver...)
+	a = append(a, sni)
+	a = appendTwoDigits(a, min(len(ciphers), 99))
+	a = appendTwoDigits(a, min(nExt, 99))
+	a = append(a, alpn...)
 	slices.Sort(ciphers)
 	slices.Sort(exts)
 	b := hash12(hexList(ciphers))
@@ -424,22 +430,25 @@ func (ch *ClientHello) JA4(transport byte) string {
 	if len(exts) == 0 {
 		c = "000000000000"
 	}
-	return a + "_" + b + "_" + c
+	return string(a) + "_" + b + "_" + c
 }
+
+func appendTwoDigits(b []byte, n int) []byte { return append(b, byte('0'+n/10), byte('0'+n%10)) }
 
 func isAlnum(b byte) bool {
 	return b >= '0' && b <= '9' || b >= 'a' && b <= 'z' || b >= 'A' && b <= 'Z'
 }
 
 func hexList(vs []uint16) string {
-	var b strings.Builder
+	const digits = "0123456789abcdef"
+	b := make([]byte, 0, len(vs)*5)
 	for i, v := range vs {
 		if i > 0 {
-			b.WriteByte(',')
+			b = append(b, ',')
 		}
-		fmt.Fprintf(&b, "%04x", v)
+		b = append(b, digits[v>>12], digits[v>>8&15], digits[v>>4&15], digits[v&15])
 	}
-	return b.String()
+	return string(b)
 }
 
 func hash12(s string) string {
@@ -510,5 +519,20 @@ func printable(b []byte) string {
 	return string(b)
 }
 
+// cipherNames maps suite ids to IANA names; built once (tls.CipherSuiteName builds the
+// whole list on every call).
+var cipherNames = func() map[uint16]string {
+	m := map[uint16]string{}
+	for _, c := range append(tls.CipherSuites(), tls.InsecureCipherSuites()...) {
+		m[c.ID] = c.Name
+	}
+	return m
+}()
+
 // CipherName returns the IANA name of a cipher suite, or its hex value.
-func CipherName(v uint16) string { return tls.CipherSuiteName(v) }
+func CipherName(v uint16) string {
+	if n, ok := cipherNames[v]; ok {
+		return n
+	}
+	return tls.CipherSuiteName(v)
+}

@@ -1,0 +1,52 @@
+package capture
+
+import (
+	"bufio"
+	"context"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/borderwatch/borderwatch"
+	"github.com/borderwatch/borderwatch/capture/internal/synth"
+)
+
+type countSink struct{ n int }
+
+func (c *countSink) Publish(_ context.Context, evs []*borderwatch.Event) error { c.n += len(evs); return nil }
+func (c *countSink) Close(context.Context) error                                 { return nil }
+
+// BenchmarkFileSource reads a generated 64 MB capture (TLS, DNS, QUIC, IPv6, VLAN) through
+// the file source and a pipeline without enrichment; bytes/s is capture-file throughput.
+func BenchmarkFileSource(b *testing.B) {
+	path := os.Getenv("BORDERWATCH_BENCH_PCAP") // e.g. the file bench/capture/run.sh made
+	if path == "" {
+		path = filepath.Join(b.TempDir(), "bench.pcap")
+		f, err := os.Create(path)
+		if err != nil {
+			b.Fatal(err)
+		}
+		w := bufio.NewWriter(f)
+		if _, err := synth.WriteBench(w, 64<<20, 2000, 1); err != nil {
+			b.Fatal(err)
+		}
+		w.Flush()
+		f.Close()
+	}
+	fi, err := os.Stat(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.SetBytes(fi.Size())
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		sink := &countSink{}
+		src := &FileSource{Paths: []string{path}, Config: DefaultConfig(), Logger: slog.New(slog.DiscardHandler)}
+		p := &borderwatch.Pipeline{Sources: []borderwatch.Source{src}, Sinks: []borderwatch.Sink{sink}, Logger: slog.New(slog.DiscardHandler)}
+		if err := p.Run(context.Background()); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
