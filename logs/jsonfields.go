@@ -213,6 +213,17 @@ func (in *Interner) Bytes(b []byte) string {
 	return s
 }
 
+// String returns s, or the equal string stored earlier (so that s's memory can be freed).
+func (in *Interner) String(s string) string {
+	if len(s) == 0 || len(s) > 256 {
+		return s
+	}
+	if t, ok := in.m[s]; ok {
+		return t
+	}
+	return in.Bytes([]byte(s))
+}
+
 // JSON is JSONString with interning: the string at keys, "" when missing or not a string.
 // Numbers and booleans are returned in their JSON spelling.
 func (in *Interner) JSON(v *fastjson.Value, keys ...string) string {

@@ -81,7 +81,9 @@ func (p *Parser) convert(o *fastjson.Value) (*borderwatch.Event, error) {
 	if action == "" {
 		return nil, fmt.Errorf("okta: no eventType")
 	}
-	ev := &borderwatch.Event{Timestamp: ts}
+	blk := new(block)
+	ev := &blk.ev
+	ev.Timestamp = ts
 	ev.Event.Kind = borderwatch.KindEvent
 	ev.Event.Action = action
 	ev.Event.ID = logs.JSONString(o, "uuid")
@@ -100,10 +102,24 @@ func (p *Parser) convert(o *fastjson.Value) (*borderwatch.Event, error) {
 	ev.Observer = borderwatch.Observer{Vendor: "Okta", Product: "Okta Identity Cloud", Type: "idp"}
 
 	p.setUser(ev, o)
-	p.setClient(ev, o)
-	p.setAuth(ev, o)
-	p.setVendor(ev, o)
+	p.setClient(blk, o)
+	p.setAuth(blk, o)
+	p.setVendor(blk, o)
 	return ev, nil
+}
+
+// block holds an event and the objects it points to, allocated together.
+type block struct {
+	ev      borderwatch.Event
+	client  borderwatch.Endpoint
+	geo     borderwatch.Geo
+	loc     borderwatch.GeoPoint
+	ua      borderwatch.UserAgent
+	auth    borderwatch.Auth
+	vendor  borderwatch.Vendor
+	det     [8]string
+	reasons [4]string
+	proxy   bool
 }
 
 // categorize maps an Okta eventType to event.category and event.type.
@@ -149,7 +165,8 @@ func (p *Parser) setUser(ev *borderwatch.Event, o *fastjson.Value) {
 	}
 }
 
-func (p *Parser) setClient(ev *borderwatch.Event, o *fastjson.Value) {
+func (p *Parser) setClient(blk *block, o *fastjson.Value) {
+	ev := &blk.ev
 	c := o.Get("client")
 	ip, _, ok := parseAddr(c.GetStringBytes("ipAddress"))
 	geoCtx := c.Get("geographicalContext")
@@ -167,19 +184,22 @@ func (p *Parser) setClient(ev *borderwatch.Event, o *fastjson.Value) {
 		ev.Source.IP = ip
 	}
 	if ua := p.in.JSON(c, "userAgent", "rawUserAgent"); ua != "" && !strings.EqualFold(ua, "unknown") {
-		ev.UserAgent = &borderwatch.UserAgent{Original: ua}
+		blk.ua.Original = ua
+		ev.UserAgent = &blk.ua
 	}
-	if g := p.vendorGeo(geoCtx); g != nil {
-		ev.Client = &borderwatch.Endpoint{IP: ip, Geo: g}
+	if g := p.vendorGeo(blk, geoCtx); g != nil {
+		blk.client.IP, blk.client.Geo = ip, g
+		ev.Client = &blk.client
 	}
 }
 
 // vendorGeo converts Okta's geographicalContext; nil when it says nothing.
-func (p *Parser) vendorGeo(g *fastjson.Value) *borderwatch.Geo {
+func (p *Parser) vendorGeo(blk *block, g *fastjson.Value) *borderwatch.Geo {
 	if g == nil || g.Type() != fastjson.TypeObject {
 		return nil
 	}
-	geo := &borderwatch.Geo{
+	geo := &blk.geo
+	*geo = borderwatch.Geo{
 		CityName:    p.in.JSON(g, "city"),
 		RegionName:  p.in.JSON(g, "state"),
 		CountryName: p.in.JSON(g, "country"),
@@ -188,7 +208,8 @@ func (p *Parser) vendorGeo(g *fastjson.Value) *borderwatch.Geo {
 	lat, okLat := logs.JSONFloat(g, "geolocation", "lat")
 	lon, okLon := logs.JSONFloat(g, "geolocation", "lon")
 	if okLat && okLon && (lat != 0 || lon != 0) && lat >= -90 && lat <= 90 && lon >= -180 && lon <= 180 {
-		geo.Location = &borderwatch.GeoPoint{Lat: lat, Lon: lon}
+		blk.loc = borderwatch.GeoPoint{Lat: lat, Lon: lon}
+		geo.Location = &blk.loc
 	}
 	if *geo == (borderwatch.Geo{}) {
 		return nil
@@ -196,9 +217,10 @@ func (p *Parser) vendorGeo(g *fastjson.Value) *borderwatch.Geo {
 	return geo
 }
 
-func (p *Parser) setAuth(ev *borderwatch.Event, o *fastjson.Value) {
+func (p *Parser) setAuth(blk *block, o *fastjson.Value) {
 	ac := o.Get("authenticationContext")
-	a := borderwatch.Auth{
+	a := &blk.auth
+	*a = borderwatch.Auth{
 		SessionID: logs.JSONString(ac, "externalSessionId"),
 		Method:    p.in.JSON(ac, "credentialType"),
 		MFA:       p.in.JSON(o, "debugContext", "debugData", "factor"),
@@ -215,16 +237,18 @@ func (p *Parser) setAuth(ev *borderwatch.Event, o *fastjson.Value) {
 			break
 		}
 	}
-	if a != (borderwatch.Auth{}) {
-		ev.Borderwatch.Auth = &a
+	if *a != (borderwatch.Auth{}) {
+		blk.ev.Borderwatch.Auth = a
 	}
 }
 
-func (p *Parser) setVendor(ev *borderwatch.Event, o *fastjson.Value) {
-	var v borderwatch.Vendor
+func (p *Parser) setVendor(blk *block, o *fastjson.Value) {
+	v := &blk.vendor
+	v.Detections, v.RiskReasons = blk.det[:0], blk.reasons[:0]
 	sc := o.Get("securityContext")
 	if b, ok := logs.JSONBool(sc, "isProxy"); ok {
-		v.IsProxy = &b
+		blk.proxy = b
+		v.IsProxy = &blk.proxy
 	}
 	if n, ok := logs.JSONUint(sc, "asNumber"); ok && n <= 1<<32-1 {
 		v.ASNumber = uint32(n)
@@ -236,10 +260,10 @@ func (p *Parser) setVendor(ev *borderwatch.Event, o *fastjson.Value) {
 		javaPairs(string(risk), func(k, val string) {
 			switch k {
 			case "level":
-				v.RiskLevel = p.in.Bytes([]byte(val))
+				v.RiskLevel = p.in.String(val)
 			case "reasons":
-				for _, r := range strings.Split(val, ", ") {
-					v.RiskReasons = append(v.RiskReasons, p.in.Bytes([]byte(r)))
+				for r := range strings.SplitSeq(val, ", ") {
+					v.RiskReasons = append(v.RiskReasons, p.in.String(r))
 				}
 			}
 		})
@@ -247,7 +271,7 @@ func (p *Parser) setVendor(ev *borderwatch.Event, o *fastjson.Value) {
 	if beh := dd.GetStringBytes("behaviors"); len(beh) > 0 {
 		javaPairs(string(beh), func(k, val string) {
 			if strings.EqualFold(val, "POSITIVE") {
-				v.Detections = append(v.Detections, p.in.Bytes([]byte(k)))
+				v.Detections = append(v.Detections, p.in.String(k))
 			}
 		})
 	}
@@ -259,7 +283,13 @@ func (p *Parser) setVendor(ev *borderwatch.Event, o *fastjson.Value) {
 	}
 	if v.RiskLevel != "" || v.IsProxy != nil || v.ASNumber != 0 || v.ASOrg != "" || len(v.RiskReasons) > 0 ||
 		len(v.Detections) > 0 || len(v.Tunnels) > 0 {
-		ev.Borderwatch.Vendor = &v
+		if len(v.Detections) == 0 {
+			v.Detections = nil
+		}
+		if len(v.RiskReasons) == 0 {
+			v.RiskReasons = nil
+		}
+		blk.ev.Borderwatch.Vendor = v
 	}
 }
 
