@@ -44,9 +44,8 @@ type stream struct {
 }
 
 type pendingRecord struct {
-	data    []byte
-	line    int64
-	tooLong bool
+	data []byte
+	line int64
 }
 
 func (s *Source) newStream(out borderwatch.Emitter, kind, path string, framing Framing) *stream {
