@@ -39,6 +39,7 @@ func TestSourceInputs(t *testing.T) {
 	write("sub/.hidden.log", "seq=11 hidden files are left out\n")
 	write("sub/z.log.gz", gz.String())
 	unknown := write("unknown.txt", "hello\nworld\n")
+	indented := write("indented.ndjson", "  {\"seq\":7}\n\t{\"seq\":8}\n")
 	long := write("long.log", "seq=30 ok\nseq=31 "+strings.Repeat("z", 200)+"\nseq=32 ok\n")
 
 	tests := []struct {
@@ -60,6 +61,7 @@ func TestSourceInputs(t *testing.T) {
 			[]string{"detect|" + filepath.Join(dir, "*.nomatch") + "|no file matches"}},
 		{"line over the cap", logs.SourceConfig{Paths: []string{long}, MaxLine: 100}, "30,32",
 			[]string{"seqtest|" + long + ":2|longer than 100 bytes"}},
+		{"indented json lines", logs.SourceConfig{Paths: []string{indented}}, "7,8", nil},
 		{"fixed format refuses other lines", logs.SourceConfig{Paths: []string{unknown}, Format: "seqtest"}, "",
 			[]string{"seqtest|" + unknown + ":1|not a seq line", "seqtest|" + unknown + ":2|not a seq line"}},
 	}

@@ -73,6 +73,9 @@ func (st *stream) handle(ctx context.Context, data []byte, line int64, tooLong b
 	if len(bytes.TrimSpace(data)) == 0 && !tooLong {
 		return nil
 	}
+	if st.framing == FrameJSON {
+		data = bytes.TrimLeft(data, " \t") // indented NDJSON
+	}
 	st.src.stats.Records.Add(1)
 	if st.unrecognized {
 		return nil

@@ -36,10 +36,10 @@ Examples:
 				Usage: "keep read offsets in `DIR` so that a restart neither loses nor repeats lines"},
 			&cli.StringFlag{Name: "timezone",
 				Usage: "read time stamps without a zone in `ZONE` (IANA name, default UTC)"},
-			&cli.IntFlag{Name: "year",
-				Usage: "`YEAR` of syslog stamps without one (default: from the file's date)"},
-			&cli.IntFlag{Name: "max-line",
-				Usage: "reject records longer than `BYTES` (default 1048576)"},
+			&cli.IntFlag{Name: "year", DefaultText: "from the file's date",
+				Usage: "`YEAR` of syslog stamps without one"},
+			&cli.IntFlag{Name: "max-line", DefaultText: "1048576",
+				Usage: "reject records longer than `BYTES`"},
 		}, outputFlags()...),
 		Action: func(c *cli.Context) error {
 			format := c.String("format")
