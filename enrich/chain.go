@@ -165,6 +165,11 @@ func (c *Chain) lookup(a netip.Addr, gen uint64) *Result {
 	rec, err := c.geo.Lookup(a)
 	if err != nil {
 		r.Err = err.Error()
+		// A corrupt database fails the same way for many addresses: log the first failure
+		// and then every 1000th; Stats.GeoErrors counts them all.
+		if n := c.geo.Errors(); n == 1 || n%1000 == 0 {
+			c.log.Warn("geoip lookup failed; the event keeps what the other databases knew", "addr", a, "error", err, "failures", n)
+		}
 	}
 	r.Geo, r.AS, r.RegisteredCountry, r.GeoNetwork = rec.Geo, rec.AS, rec.RegisteredCountry, rec.Network
 	var asn uint32

@@ -15,20 +15,19 @@ go test -run '^$' -bench . -benchmem -benchtime="$BENCHTIME" -count="$COUNT" -cp
 	./enrich ./enrich/geoip ./enrich/iprange | tee "$out"
 echo
 echo "median cpu-ns/op (ratio to its floor)"
-awk '
-/^Benchmark/ {
-	name=$1; for (i=2;i<=NF;i++) if ($(i+1)=="cpu-ns/op") v[name]=v[name] " " $i
-}
-END {
-	for (n in v) {
-		k=split(substr(v[n],2), a, " "); asort(a); med[n]=a[int((k+1)/2)]
-	}
-	pairs["BenchmarkLookupGeoLite2/Hot1k"]="BenchmarkTreeOnlyGeoLite2/Hot1k"
-	pairs["BenchmarkLookupGeoLite2/Spread64k"]="BenchmarkTreeOnlyGeoLite2/Spread64k"
-	pairs["BenchmarkTableLookup50k"]="BenchmarkBartFloor50k"
-	for (n in med) {
-		f=pairs[n]; r=""
-		if (f in med && med[f]>0) r=sprintf("  (%.2fx %s)", med[n]/med[f], f)
-		printf "  %-40s %10.1f%s\n", n, med[n], r
-	}
-}' "$out" | sort
+# One "name value" line per run, then the median per name (portable awk, no gawk needed).
+awk '/^Benchmark/ { for (i = 2; i < NF; i++) if ($(i+1) == "cpu-ns/op") print $1, $i }' "$out" |
+	sort -k1,1 -k2,2g |
+	awk '
+	{ n[$1]++; v[$1, n[$1]] = $2 }
+	END {
+		for (k in n) med[k] = v[k, int((n[k] + 1) / 2)]
+		floor["BenchmarkLookupGeoLite2/Hot1k"] = "BenchmarkTreeOnlyGeoLite2/Hot1k"
+		floor["BenchmarkLookupGeoLite2/Spread64k"] = "BenchmarkTreeOnlyGeoLite2/Spread64k"
+		floor["BenchmarkTableLookup50k"] = "BenchmarkBartFloor50k"
+		for (k in med) {
+			r = ""
+			if ((k in floor) && med[floor[k]] > 0) r = sprintf("  (%.2fx %s)", med[k] / med[floor[k]], floor[k])
+			printf "  %-40s %10.1f%s\n", k, med[k], r
+		}
+	}' | sort
