@@ -14,8 +14,11 @@ import (
 
 type countSink struct{ n int }
 
-func (c *countSink) Publish(_ context.Context, evs []*borderwatch.Event) error { c.n += len(evs); return nil }
-func (c *countSink) Close(context.Context) error                                 { return nil }
+func (c *countSink) Publish(_ context.Context, evs []*borderwatch.Event) error {
+	c.n += len(evs)
+	return nil
+}
+func (c *countSink) Close(context.Context) error { return nil }
 
 // BenchmarkFileSource reads a generated 64 MB capture (TLS, DNS, QUIC, IPv6, VLAN) through
 // the file source and a pipeline without enrichment; bytes/s is capture-file throughput.

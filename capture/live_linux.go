@@ -153,7 +153,7 @@ func (s *LiveSource) worker(ctx context.Context, id int, sk *afpacket.Socket, sh
 		if n&0xff == 0 && ctx.Err() != nil {
 			break
 		}
-		data, ci, err := sk.Read()
+		data, ci, vlan, err := sk.Read()
 		if err == afpacket.ErrTimeout {
 			// no traffic: end idle flows by the clock (with traffic, packet times do it)
 			proc.Sweep(time.Now())
@@ -172,7 +172,7 @@ func (s *LiveSource) worker(ctx context.Context, id int, sk *afpacket.Socket, sh
 		}
 		n++
 		s.counters.Packets.Add(1)
-		proc.Packet(decode.LinkEthernet, data, ci.Timestamp, ci.Length)
+		proc.PacketVLAN(decode.LinkEthernet, data, ci.Timestamp, ci.Length, vlan)
 	}
 	flushing = true
 	proc.Flush()

@@ -78,13 +78,20 @@ func Open(o Options) (*Socket, error) {
 	return s, nil
 }
 
-// Read returns the next frame; the data is valid until the next Read.
-func (s *Socket) Read() ([]byte, gopacket.CaptureInfo, error) {
+// Read returns the next frame and the VLAN id the NIC stripped from it (-1: none); the
+// data is valid until the next Read.
+func (s *Socket) Read() ([]byte, gopacket.CaptureInfo, int, error) {
 	data, ci, err := s.tp.ZeroCopyReadPacketData()
 	if errors.Is(err, gafp.ErrTimeout) {
-		return nil, ci, ErrTimeout
+		return nil, ci, -1, ErrTimeout
 	}
-	return data, ci, err
+	vlan := -1
+	for _, a := range ci.AncillaryData {
+		if v, ok := a.(gafp.AncillaryVLAN); ok {
+			vlan = v.VLAN
+		}
+	}
+	return data, ci, vlan, err
 }
 
 // Stats returns the kernel's counters since the socket opened: packets that reached the
