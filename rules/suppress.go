@@ -1,7 +1,9 @@
 package rules
 
 import (
+	"container/heap"
 	"fmt"
+	"sort"
 	"time"
 
 	"github.com/borderwatch/borderwatch"
@@ -16,9 +18,30 @@ import (
 // it is full (counted in evicted).
 type suppressor struct {
 	open    map[supKey]*window
+	ends    endHeap // window ends, lazily updated when windows slide
 	max     int
 	maxRefs int
 	evicted uint64
+}
+
+type endItem struct {
+	end time.Time
+	key supKey
+}
+
+// endHeap is a min-heap of window ends. Entries go stale when a window slides or closes; expire
+// skips or re-pushes them.
+type endHeap []endItem
+
+func (h endHeap) Len() int           { return len(h) }
+func (h endHeap) Less(i, j int) bool { return h[i].end.Before(h[j].end) }
+func (h endHeap) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
+func (h *endHeap) Push(x any)        { *h = append(*h, x.(endItem)) }
+func (h *endHeap) Pop() any {
+	old := *h
+	x := old[len(old)-1]
+	*h = old[:len(old)-1]
+	return x
 }
 
 // maxSpanWindows caps how long one lasting condition is folded: after this many windows it is
@@ -63,6 +86,7 @@ func (s *suppressor) offer(r *ruleRun, t time.Time, sev Severity, alert *borderw
 		}
 		s.open[k] = &window{rule: r, end: t.Add(r.suppression), first: t, last: t, count: 1, maxSev: sev,
 			alert: alert, refs: append([]string(nil), alert.Borderwatch.Alert.Refs...)}
+		heap.Push(&s.ends, endItem{end: t.Add(r.suppression), key: k})
 		r.stats.Alerts++
 		return append(out, alert)
 	}
@@ -99,9 +123,38 @@ func (s *suppressor) offer(r *ruleRun, t time.Time, sev Severity, alert *borderw
 
 // expire closes windows that ended at or before now (all of them when now is zero).
 func (s *suppressor) expire(now time.Time, out []*borderwatch.Event) []*borderwatch.Event {
-	for k, w := range s.open {
-		if now.IsZero() || !now.Before(w.end) {
-			out = s.close(k, w, out)
+	if now.IsZero() {
+		keys := make([]supKey, 0, len(s.open))
+		for k := range s.open {
+			keys = append(keys, k)
+		}
+		// Close in end order so that summaries come out in a stable order.
+		sort.Slice(keys, func(i, j int) bool {
+			a, b := s.open[keys[i]], s.open[keys[j]]
+			if !a.end.Equal(b.end) {
+				return a.end.Before(b.end)
+			}
+			if keys[i].rule != keys[j].rule {
+				return keys[i].rule < keys[j].rule
+			}
+			return keys[i].key < keys[j].key
+		})
+		for _, k := range keys {
+			out = s.close(k, s.open[k], out)
+		}
+		s.ends = s.ends[:0]
+		return out
+	}
+	for len(s.ends) > 0 && !now.Before(s.ends[0].end) {
+		it := heap.Pop(&s.ends).(endItem)
+		w := s.open[it.key]
+		switch {
+		case w == nil:
+			// closed already (evicted or replaced)
+		case w.end.After(it.end):
+			heap.Push(&s.ends, endItem{end: w.end, key: it.key}) // the window slid
+		case !now.Before(w.end):
+			out = s.close(it.key, w, out)
 		}
 	}
 	return out

@@ -54,12 +54,15 @@ func (t *Table[V]) Get(k string, now time.Time) *V {
 // Upsert returns the value for k, creating a zero value if needed, and marks it seen at now
 // (never moving its last-seen time backwards).
 func (t *Table[V]) Upsert(k string, now time.Time) *V {
-	if v := t.Get(k, now); v != nil {
-		e := t.m[k]
-		if now.After(e.Seen) {
-			e.Seen = now
+	if e := t.m[k]; e != nil {
+		if t.ttl <= 0 || now.Sub(e.Seen) <= t.ttl {
+			if now.After(e.Seen) {
+				e.Seen = now
+			}
+			return &e.Value
 		}
-		return v
+		delete(t.m, k)
+		t.Expired++
 	}
 	if len(t.m) >= t.max {
 		t.makeRoom(now)

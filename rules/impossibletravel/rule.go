@@ -1,7 +1,6 @@
 package impossibletravel
 
 import (
-	"container/heap"
 	"fmt"
 	"net/netip"
 	"slices"
@@ -86,7 +85,7 @@ type login struct {
 }
 
 type userState struct {
-	Base   *login  `json:"base,omitempty"`
+	Base   login   `json:"base,omitzero"` // the last login that moved the baseline; zero T = none
 	Recent []login `json:"recent,omitempty"` // logins within the round-trip window, oldest first
 }
 
@@ -110,22 +109,54 @@ type pending struct {
 	seq uint64
 }
 
+// pendingHeap is a min-heap by (time, arrival), typed to avoid boxing each login.
 type pendingHeap []pending
 
 func (h pendingHeap) Len() int { return len(h) }
-func (h pendingHeap) Less(i, j int) bool {
+
+func (h pendingHeap) less(i, j int) bool {
 	if !h[i].ev.Timestamp.Equal(h[j].ev.Timestamp) {
 		return h[i].ev.Timestamp.Before(h[j].ev.Timestamp)
 	}
 	return h[i].seq < h[j].seq
 }
-func (h pendingHeap) Swap(i, j int) { h[i], h[j] = h[j], h[i] }
-func (h *pendingHeap) Push(x any)   { *h = append(*h, x.(pending)) }
-func (h *pendingHeap) Pop() any {
-	old := *h
-	x := old[len(old)-1]
-	*h = old[:len(old)-1]
-	return x
+
+func (h *pendingHeap) push(p pending) {
+	*h = append(*h, p)
+	s := *h
+	for i := len(s) - 1; i > 0; {
+		parent := (i - 1) / 2
+		if !s.less(i, parent) {
+			break
+		}
+		s[i], s[parent] = s[parent], s[i]
+		i = parent
+	}
+}
+
+func (h *pendingHeap) pop() *borderwatch.Event {
+	s := *h
+	top := s[0].ev
+	n := len(s) - 1
+	s[0] = s[n]
+	s[n] = pending{}
+	s = s[:n]
+	for i := 0; ; {
+		l, r, m := 2*i+1, 2*i+2, i
+		if l < n && s.less(l, m) {
+			m = l
+		}
+		if r < n && s.less(r, m) {
+			m = r
+		}
+		if m == i {
+			break
+		}
+		s[i], s[m] = s[m], s[i]
+		i = m
+	}
+	*h = s
+	return top
 }
 
 // Evaluate implements rules.Detector. Logins are held up to max_lateness (event time) and then
@@ -137,18 +168,18 @@ func (r *Rule) Evaluate(ev *borderwatch.Event, emit func(rules.Finding)) {
 	}
 	if r.relevant(ev) {
 		r.seq++
-		heap.Push(&r.pending, pending{ev: ev, seq: r.seq})
+		r.pending.push(pending{ev: ev, seq: r.seq})
 	}
 	cut := r.watermark.Add(-r.p.MaxLateness)
 	for r.pending.Len() > 0 && !r.pending[0].ev.Timestamp.After(cut) {
-		r.evaluate(heap.Pop(&r.pending).(pending).ev, emit)
+		r.evaluate(r.pending.pop(), emit)
 	}
 }
 
 // Flush evaluates every held login.
 func (r *Rule) Flush(emit func(rules.Finding)) {
 	for r.pending.Len() > 0 {
-		r.evaluate(heap.Pop(&r.pending).(pending).ev, emit)
+		r.evaluate(r.pending.pop(), emit)
 	}
 }
 
@@ -203,24 +234,18 @@ func (r *Rule) evaluate(ev *borderwatch.Event, emit func(rules.Finding)) {
 		}
 	}
 	st.Recent = keep
-	defer func() {
-		st.Recent = append(st.Recent, cur)
-		if len(st.Recent) > 16 {
-			st.Recent = st.Recent[len(st.Recent)-16:]
+	if cur.Tag == "" { // a consumer VPN or relay exit says nothing about where the user is
+		prev := st.Base
+		st.Base = cur
+		if !prev.T.IsZero() && !r.compare(ev, &prev, &cur, emit) {
+			r.roundTrip(ev, st.Recent, &cur, emit)
 		}
-	}()
-	if cur.Tag != "" {
-		return // recorded with its tag; a consumer VPN or relay exit says nothing about where the user is
 	}
-	prev := st.Base
-	st.Base = &cur
-	if prev == nil {
-		return
+	if len(st.Recent) >= 16 {
+		copy(st.Recent, st.Recent[1:])
+		st.Recent = st.Recent[:15]
 	}
-	if fired := r.compare(ev, prev, &cur, emit); fired {
-		return
-	}
-	r.roundTrip(ev, st.Recent, &cur, emit)
+	st.Recent = append(st.Recent, cur) // recorded with its tag
 }
 
 // compare checks the leg prev → cur and reports whether it raised a finding.

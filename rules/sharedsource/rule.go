@@ -68,7 +68,8 @@ type seen struct {
 }
 
 type keyState struct {
-	Users map[string]seen `json:"users"`
+	Users  map[string]seen `json:"users"`
+	Oldest time.Time       `json:"oldest"` // the oldest entry in Users: no pruning needed before Oldest+Window
 }
 
 // Rule is the configured shared_source rule. Not safe for concurrent use.
@@ -121,9 +122,14 @@ func (r *Rule) count(ev *borderwatch.Event, key, user string, minUsers int, what
 	if st.Users == nil {
 		st.Users = map[string]seen{}
 	}
-	for u, s := range st.Users {
-		if now.Sub(s.T) > r.p.Window {
-			delete(st.Users, u)
+	if len(st.Users) > 0 && now.Sub(st.Oldest) > r.p.Window {
+		st.Oldest = now
+		for u, s := range st.Users {
+			if now.Sub(s.T) > r.p.Window {
+				delete(st.Users, u)
+			} else if s.T.Before(st.Oldest) {
+				st.Oldest = s.T
+			}
 		}
 	}
 	_, known := st.Users[user]
@@ -134,6 +140,9 @@ func (r *Rule) count(ev *borderwatch.Event, key, user string, minUsers int, what
 	subnet := strings.HasPrefix(key, "net:")
 	if subnet {
 		s.IP = ev.Source.IP.Unmap().String()
+	}
+	if len(st.Users) == 0 || now.Before(st.Oldest) {
+		st.Oldest = now
 	}
 	st.Users[user] = s
 	n := len(st.Users)
