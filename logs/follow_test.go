@@ -102,8 +102,13 @@ type follower struct {
 
 func startFollow(t *testing.T, c *logstest.Collector, stateDir string, paths ...string) *follower {
 	t.Helper()
+	return startFollowEvery(t, c, 20*time.Millisecond, stateDir, paths...)
+}
+
+func startFollowEvery(t *testing.T, c *logstest.Collector, poll time.Duration, stateDir string, paths ...string) *follower {
+	t.Helper()
 	src, err := logs.NewSource(logs.SourceConfig{
-		Paths: paths, Follow: true, StateDir: stateDir, PollInterval: 20 * time.Millisecond,
+		Paths: paths, Follow: true, StateDir: stateDir, PollInterval: poll,
 		Logger: slog.New(slog.DiscardHandler),
 	})
 	if err != nil {
@@ -313,4 +318,26 @@ func TestFollowPartialFirstLine(t *testing.T) {
 	time.Sleep(100 * time.Millisecond)
 	f.WriteString(`{"seq":3}` + "\n")
 	waitFor(t, &c, 3)
+}
+
+// A file truncated and written past its old size between two polls is noticed by its first
+// bytes and read again from the start.
+func TestFollowTruncatedAndRegrown(t *testing.T) {
+	dir := t.TempDir()
+	w := &writer{t: t, path: filepath.Join(dir, "app.log")}
+	w.open()
+	defer func() { w.f.Close() }()
+	w.lines(3)
+	var c logstest.Collector
+	f := startFollowEvery(t, &c, 400*time.Millisecond, "", w.path)
+	defer f.stop(t)
+	waitFor(t, &c, 3)
+	time.Sleep(50 * time.Millisecond) // just after a poll
+	if err := w.f.Truncate(0); err != nil {
+		t.Fatal(err)
+	}
+	w.lines(20) // well past the old offset before the next poll
+	waitFor(t, &c, 23)
+	time.Sleep(500 * time.Millisecond)
+	checkOnce(t, &c, 23)
 }
