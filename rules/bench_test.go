@@ -2,11 +2,11 @@ package rules_test
 
 import (
 	"context"
-	"syscall"
 	"fmt"
 	"math/rand/v2"
 	"net/netip"
 	"runtime"
+	"syscall"
 	"testing"
 	"time"
 

@@ -104,7 +104,9 @@ func TestValidateErrors(t *testing.T) {
 		{func(c *rules.Config) {
 			c.Rules["impossible_travel"] = rules.RuleConfig{Settings: map[string]any{"round_trip_window": "ninety minutes"}}
 		}, `rules.rule.impossible_travel: params:`},
-		{func(c *rules.Config) { c.Rules["watched_country"] = rules.RuleConfig{Allow: rules.Allowlist{IPs: []string{"10.0.0.0/99"}}} }, `rules.rule.watched_country.allow.ips: "10.0.0.0/99" is neither an address nor a CIDR`},
+		{func(c *rules.Config) {
+			c.Rules["watched_country"] = rules.RuleConfig{Allow: rules.Allowlist{IPs: []string{"10.0.0.0/99"}}}
+		}, `rules.rule.watched_country.allow.ips: "10.0.0.0/99" is neither an address nor a CIDR`},
 		{func(c *rules.Config) { c.State.TTL = 0 }, `rules.state.ttl must be > 0`},
 	}
 	for _, tc := range tests {

@@ -85,7 +85,7 @@ type login struct {
 }
 
 type userState struct {
-	Base   login   `json:"base,omitzero"` // the last login that moved the baseline; zero T = none
+	Base   login   `json:"base,omitzero"`    // the last login that moved the baseline; zero T = none
 	Recent []login `json:"recent,omitempty"` // logins within the round-trip window, oldest first
 }
 

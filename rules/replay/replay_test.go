@@ -82,8 +82,8 @@ func TestLooksLikeECS(t *testing.T) {
 	for in, want := range map[string]bool{
 		input: true,
 		`{"eventType":"user.session.start","published":"2026-03-02T09:00:00Z"}`: false,
-		"<134>Mar  2 09:00:00 asa %ASA-6-113039: ...":                            false,
-		"":                                                                       false,
+		"<134>Mar  2 09:00:00 asa %ASA-6-113039: ...":                           false,
+		"": false,
 	} {
 		if got := replay.LooksLikeECS([]byte(in)); got != want {
 			t.Errorf("%.40q: %v, want %v", in, got, want)
