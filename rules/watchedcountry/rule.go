@@ -136,9 +136,7 @@ func (r *Rule) login(ev *borderwatch.Event, emit func(rules.Finding)) {
 		score += 5
 		reasons = append(reasons, "the source is also an anonymizer or hosting range ("+strings.Join(in.Categories, ", ")+")")
 	}
-	for _, l := range listHits(in) {
-		matched = append(matched, l)
-	}
+	matched = append(matched, listHits(in)...)
 	msg := fmt.Sprintf("%s %s from %s in watched country %s.", rules.DisplayUser(ev), outcome, rules.DescribeEndpoint(&ev.Source), country)
 	key := rules.UserKey(ev)
 	if key == "" {
