@@ -53,3 +53,32 @@ func BenchmarkFileSource(b *testing.B) {
 		}
 	}
 }
+
+type discardEmitter struct{ n int }
+
+func (d *discardEmitter) Emit(context.Context, *borderwatch.Event) error { d.n++; return nil }
+func (d *discardEmitter) TryEmit(*borderwatch.Event) bool                { d.n++; return true }
+func (d *discardEmitter) Reject(context.Context, borderwatch.Rejected) error {
+	return nil
+}
+
+// BenchmarkFileSourceOnly is BenchmarkFileSource without the pipeline: read, decode, flows,
+// analyzers and event building.
+func BenchmarkFileSourceOnly(b *testing.B) {
+	path := os.Getenv("BORDERWATCH_BENCH_PCAP")
+	if path == "" {
+		b.Skip("set BORDERWATCH_BENCH_PCAP to a capture (bench/capture/run.sh makes one)")
+	}
+	fi, err := os.Stat(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.SetBytes(fi.Size())
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		src := &FileSource{Paths: []string{path}, Config: DefaultConfig(), Logger: slog.New(slog.DiscardHandler)}
+		if err := src.Run(context.Background(), &discardEmitter{}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -48,8 +48,10 @@ func (c *Config) Validate() error {
 	if err := c.PassiveDNS.Validate(); err != nil {
 		errs = append(errs, err)
 	}
-	if _, err := app.NewIdentifier(append(app.DefaultSignatures(), c.Apps...)); err != nil {
-		errs = append(errs, fmt.Errorf("apps: %w", err))
+	for i, sig := range c.Apps {
+		if _, err := app.NewIdentifier([]app.Signature{sig}); err != nil {
+			errs = append(errs, fmt.Errorf("apps[%d]: %w", i, err))
+		}
 	}
 	if c.Workers < 1 || c.Workers > 64 {
 		errs = append(errs, fmt.Errorf("workers must be between 1 and 64 (got %d), e.g. 2", c.Workers))

@@ -114,12 +114,12 @@ func NewIdentifier(sigs []Signature) (*Identifier, error) {
 	for i := range sigs {
 		s := &sigs[i]
 		if s.Name == "" {
-			return nil, fmt.Errorf("apps[%d]: name is empty", i)
+			return nil, fmt.Errorf("signature %d: name is empty", i+1)
 		}
 		switch s.Category {
 		case CategoryRemoteAccess, CategoryVPN, CategoryProxy:
 		default:
-			return nil, fmt.Errorf("apps[%d] %s: category %q is not known: use remote_access, vpn or proxy", i, s.Name, s.Category)
+			return nil, fmt.Errorf("%s: category %q is not known: use remote_access, vpn or proxy", s.Name, s.Category)
 		}
 		for _, set := range []struct {
 			specs []string
@@ -127,11 +127,11 @@ func NewIdentifier(sigs []Signature) (*Identifier, error) {
 		}{{s.TCPPorts, id.tcp}, {s.UDPPorts, id.udp}} {
 			rs, err := parsePorts(set.specs)
 			if err != nil {
-				return nil, fmt.Errorf("apps[%d] %s: %w", i, s.Name, err)
+				return nil, fmt.Errorf("%s: %w", s.Name, err)
 			}
 			for _, r := range rs {
 				if int(r[1])-int(r[0]) > 1024 {
-					return nil, fmt.Errorf("apps[%d] %s: port range %d-%d is wider than 1024 ports", i, s.Name, r[0], r[1])
+					return nil, fmt.Errorf("%s: port range %d-%d is wider than 1024 ports", s.Name, r[0], r[1])
 				}
 				for p := int(r[0]); p <= int(r[1]); p++ {
 					set.m[uint16(p)] = s
@@ -141,7 +141,7 @@ func NewIdentifier(sigs []Signature) (*Identifier, error) {
 		for _, d := range s.Domains {
 			d = strings.TrimSuffix(strings.TrimPrefix(strings.ToLower(strings.TrimSpace(d)), "*."), ".")
 			if d == "" || strings.ContainsAny(d, " /*") {
-				return nil, fmt.Errorf("apps[%d] %s: domain %q: want a name suffix such as example.com", i, s.Name, d)
+				return nil, fmt.Errorf("%s: domain %q: want a name suffix such as example.com", s.Name, d)
 			}
 			id.domains[d] = s
 		}
@@ -152,7 +152,7 @@ func NewIdentifier(sigs []Signature) (*Identifier, error) {
 		}
 		if s.Payload != "" {
 			if !knownPayloads[s.Payload] {
-				return nil, fmt.Errorf("apps[%d] %s: payload %q is not a built-in fingerprint (wireguard, openvpn, ike, l2tp, pptp, teamviewer, rdp, vnc, esp)", i, s.Name, s.Payload)
+				return nil, fmt.Errorf("%s: payload %q is not a built-in fingerprint (wireguard, openvpn, ike, l2tp, pptp, teamviewer, rdp, vnc, esp)", s.Name, s.Payload)
 			}
 			id.payload[s.Payload] = s
 		}
