@@ -12,7 +12,8 @@ cd "$(dirname "$0")/../.."
 SIZE=${SIZE:-1073741824}
 RUNS=${RUNS:-3}
 CACHE=${BENCH_DIR:-$HOME/.cache/borderwatch/bench}
-mkdir -p "$CACHE" bin
+BIN="$CACHE/bin"
+mkdir -p "$CACHE" "$BIN"
 export DEBIAN_FRONTEND=noninteractive
 need=()
 for tool in tshark:tshark softflowd:softflowd nfpcapd:nfdump argus:argus-server; do
@@ -21,13 +22,13 @@ done
 if [ ${#need[@]} -gt 0 ]; then
 	apt-get update -qq && apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
 fi
-go build -trimpath -o bin/borderwatch ./cmd/borderwatch
-go build -trimpath -o bin/bench-floor ./bench/capture/floor
-go build -trimpath -o bin/synthgen ./capture/internal/synth/cmd/synthgen
+go build -trimpath -o "$BIN/borderwatch" ./cmd/borderwatch
+go build -trimpath -o "$BIN/bench-floor" ./bench/capture/floor
+go build -trimpath -o "$BIN/synthgen" ./capture/internal/synth/cmd/synthgen
 PCAP="$CACHE/bench-$SIZE.pcap"
 if [ ! -s "$PCAP" ]; then
 	echo "generating $PCAP"
-	bin/synthgen -kind bench -size "$SIZE" -o "$PCAP.tmp" && mv "$PCAP.tmp" "$PCAP"
+	"$BIN/synthgen" -kind bench -size "$SIZE" -o "$PCAP.tmp" && mv "$PCAP.tmp" "$PCAP"
 fi
 ls -l "$PCAP"
 cat "$PCAP" >/dev/null # warm the page cache
@@ -35,8 +36,8 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
 declare -A CMDS=(
-	[floor]="bin/bench-floor $PCAP"
-	[borderwatch]="bin/borderwatch --log-level error capture --read $PCAP --output ndjson"
+	[floor]="$BIN/bench-floor $PCAP"
+	[borderwatch]="$BIN/borderwatch --log-level error capture --read $PCAP --output ndjson"
 	[softflowd]="softflowd -r $PCAP -n 127.0.0.1:9 -D"
 	[nfpcapd]="nfpcapd -r $PCAP -w $work/nf"
 	[argus]="argus -r $PCAP -w $work/argus.out"
