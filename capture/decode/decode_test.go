@@ -1,6 +1,7 @@
 package decode_test
 
 import (
+	"encoding/binary"
 	"net/netip"
 	"testing"
 	"time"
@@ -255,5 +256,47 @@ func BenchmarkDecode(b *testing.B) {
 	for i := 0; i < b.N; i++ {
 		f := frames[i%len(frames)]
 		d.Decode(decode.LinkEthernet, f, synth.Base, len(f))
+	}
+}
+
+// ipv6Fragment builds an Ethernet frame with IPv6, a hop-by-hop header and a fragment header.
+func ipv6Fragment(off int, more bool, data []byte) []byte {
+	b := []byte{0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 0x86, 0xdd}
+	ip := make([]byte, 40)
+	ip[0] = 0x60
+	binary.BigEndian.PutUint16(ip[4:], uint16(16+len(data)))
+	ip[6], ip[7] = 0, 64 // next header: hop-by-hop
+	copy(ip[8:], netip.MustParseAddr("2001:db8::1").AsSlice())
+	copy(ip[24:], netip.MustParseAddr("2001:db8::2").AsSlice())
+	b = append(b, ip...)
+	b = append(b, 44, 0, 1, 4, 0, 0, 0, 0) // hop-by-hop: next fragment, PadN
+	fo := uint16(off/8) << 3
+	if more {
+		fo |= 1
+	}
+	b = append(b, 17, 0, byte(fo>>8), byte(fo), 0, 0, 0x12, 0x34)
+	return append(b, data...)
+}
+
+func TestIPv6ExtensionsAndFragments(t *testing.T) {
+	udp := make([]byte, 8+2000)
+	binary.BigEndian.PutUint16(udp[0:], 5353)
+	binary.BigEndian.PutUint16(udp[2:], 9000)
+	binary.BigEndian.PutUint16(udp[4:], uint16(len(udp)))
+	for i := 8; i < len(udp); i++ {
+		udp[i] = byte(i)
+	}
+	d := decode.New(decode.Config{})
+	if _, st := d.Decode(decode.LinkEthernet, ipv6Fragment(1232, false, udp[1232:]), synth.Base, 0); st != decode.Fragment {
+		t.Fatalf("second fragment: %v", st)
+	}
+	p, st := d.Decode(decode.LinkEthernet, ipv6Fragment(0, true, udp[:1232]), synth.Base, 0)
+	if st != decode.OK || p.SrcPort != 5353 || p.DstPort != 9000 || p.PayloadLen != 2000 || p.IPLen != 40+16+len(udp) || p.Proto != decode.ProtoUDP {
+		t.Fatalf("status %v packet %+v", st, p)
+	}
+	// an atomic fragment (offset 0, no more) is decoded at once
+	p, st = d.Decode(decode.LinkEthernet, ipv6Fragment(0, false, udp), synth.Base, 0)
+	if st != decode.OK || p.PayloadLen != 2000 || p.Reassembled {
+		t.Fatalf("atomic fragment: %v %+v", st, p)
 	}
 }
