@@ -72,6 +72,15 @@ type cacheStats struct {
 
 type ruleStats struct{ Findings, Suppressed uint64 }
 
+// captureStats nests structs, as capture.Stats does.
+type captureStats struct {
+	Decode struct{ Frames, Truncated uint64 }
+	Flow   struct {
+		Active  int
+		Evicted uint64
+	}
+}
+
 // sourceStats has atomic counters, as logs.SourceStats does.
 type sourceStats struct {
 	Records atomic.Uint64
@@ -149,6 +158,11 @@ func TestServerScrapesPipeline(t *testing.T) {
 		reg.Struct("enrich", "", func() any { return cache }),
 		reg.Struct("rule", "rule", func() any { return map[string]ruleStats{"impossible_travel": {Findings: 7, Suppressed: 2}} }),
 		reg.Struct("logs", "", func() any { return src }),
+		reg.Struct("capture", "", func() any {
+			var cs captureStats
+			cs.Decode.Frames, cs.Flow.Active, cs.Flow.Evicted = 1000, 12, 3
+			return cs
+		}),
 	} {
 		if err != nil {
 			t.Fatal(err)
@@ -188,6 +202,9 @@ func TestServerScrapesPipeline(t *testing.T) {
 		{"borderwatch_rule_findings_total", []string{"rule", "impossible_travel"}, 7},
 		{"borderwatch_logs_records_total", nil, 123},
 		{"borderwatch_logs_pending", nil, -4},
+		{"borderwatch_capture_decode_frames_total", nil, 1000},
+		{"borderwatch_capture_flow_active", nil, 12},
+		{"borderwatch_capture_flow_evicted_total", nil, 3},
 		{"borderwatch_build_info", []string{"version", "1.2.3", "commit", "abc123"}, 1},
 	} {
 		if got := value(t, fams, tc.name, tc.labels...); got != tc.want {

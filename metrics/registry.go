@@ -137,57 +137,64 @@ func (r *Registry) Struct(subsystem, labelName string, snapshot func() any) erro
 	if keyed {
 		labels = []string{labelName}
 	}
-	hasHits, hasMisses := false, false
-	for i := range t.NumField() {
-		f := t.Field(i)
-		if !f.IsExported() {
-			continue
-		}
-		var vt prometheus.ValueType
-		name := Namespace + "_" + subsystem + "_" + snake(f.Name)
-		switch f.Type.Kind() {
-		case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
-			vt, name = prometheus.CounterValue, name+"_total"
-		case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64, reflect.Float32, reflect.Float64:
-			vt = prometheus.GaugeValue
-		case reflect.Bool:
-			vt = prometheus.GaugeValue
-		case reflect.Struct:
-			// sync/atomic counters: atomic.Uint64 is a counter, atomic.Int64 a gauge.
-			switch f.Type {
-			case atomicUint64, atomicUint32:
+	var walk func(t reflect.Type, prefix string, index []int)
+	walk = func(t reflect.Type, prefix string, index []int) {
+		for i := range t.NumField() {
+			f := t.Field(i)
+			if !f.IsExported() {
+				continue
+			}
+			idx := append(slices.Clone(index), i)
+			var vt prometheus.ValueType
+			name := prefix + snake(f.Name)
+			switch f.Type.Kind() {
+			case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
 				vt, name = prometheus.CounterValue, name+"_total"
-			case atomicInt64, atomicInt32:
+			case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64, reflect.Float32, reflect.Float64:
 				vt = prometheus.GaugeValue
+			case reflect.Bool:
+				vt = prometheus.GaugeValue
+			case reflect.Struct:
+				// sync/atomic counters: atomic.Uint64 is a counter, atomic.Int64 a gauge; other
+				// structs are flattened (Flow.Evicted → flow_evicted_total).
+				switch f.Type {
+				case atomicUint64, atomicUint32:
+					vt, name = prometheus.CounterValue, name+"_total"
+				case atomicInt64, atomicInt32:
+					vt = prometheus.GaugeValue
+				default:
+					if len(index) < 3 {
+						walk(f.Type, name+"_", idx)
+					}
+					continue
+				}
 			default:
 				continue
 			}
-		default:
-			continue
+			if len(index) == 0 && f.Name == "CacheHits" {
+				sc.hitsIdx = idx
+			}
+			if len(index) == 0 && f.Name == "CacheMisses" {
+				sc.missIdx = idx
+			}
+			sc.fields = append(sc.fields, structField{index: idx, vt: vt,
+				desc: prometheus.NewDesc(Namespace+"_"+subsystem+"_"+name, fmt.Sprintf("%s counter %s.", subsystem, name), labels, nil)})
 		}
-		hasHits = hasHits || f.Name == "CacheHits"
-		hasMisses = hasMisses || f.Name == "CacheMisses"
-		sc.fields = append(sc.fields, structField{index: i, vt: vt,
-			desc: prometheus.NewDesc(name, fmt.Sprintf("%s counter %s.", subsystem, f.Name), labels, nil)})
 	}
+	walk(t, "", nil)
 	if len(sc.fields) == 0 {
 		return fmt.Errorf("metrics: %s: %s has no numeric fields", subsystem, t)
 	}
-	if hasHits && hasMisses {
+	if sc.hitsIdx != nil && sc.missIdx != nil {
 		sc.ratio = prometheus.NewDesc(Namespace+"_"+subsystem+"_cache_hit_ratio",
 			subsystem+": cache hits / (hits + misses) since start.", labels, nil)
-		sc.hitsIdx, sc.missIdx = fieldIndex(t, "CacheHits"), fieldIndex(t, "CacheMisses")
 	}
 	return r.Register(sc)
 }
 
-func fieldIndex(t reflect.Type, name string) int {
-	f, _ := t.FieldByName(name)
-	return f.Index[0]
-}
 
 type structField struct {
-	index int
+	index []int
 	vt    prometheus.ValueType
 	desc  *prometheus.Desc
 }
@@ -197,7 +204,7 @@ type structCollector struct {
 	keyed            bool
 	fields           []structField
 	ratio            *prometheus.Desc
-	hitsIdx, missIdx int
+	hitsIdx, missIdx []int
 }
 
 func (c *structCollector) Describe(ch chan<- *prometheus.Desc) {
@@ -230,10 +237,10 @@ func (c *structCollector) collect(ch chan<- prometheus.Metric, v reflect.Value, 
 		v = v.Elem()
 	}
 	for _, f := range c.fields {
-		ch <- prometheus.MustNewConstMetric(f.desc, f.vt, number(v.Field(f.index)), labels...)
+		ch <- prometheus.MustNewConstMetric(f.desc, f.vt, number(v.FieldByIndex(f.index)), labels...)
 	}
 	if c.ratio != nil {
-		hits, misses := number(v.Field(c.hitsIdx)), number(v.Field(c.missIdx))
+		hits, misses := number(v.FieldByIndex(c.hitsIdx)), number(v.FieldByIndex(c.missIdx))
 		ratio := 0.0
 		if hits+misses > 0 {
 			ratio = hits / (hits + misses)

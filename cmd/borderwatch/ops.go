@@ -99,7 +99,7 @@ func stageName(x any) string {
 	return name
 }
 
-// registerStats exports the result of every stage's Stats() or Snapshot() method (a struct,
+// registerStats exports the result of every stage's Stats(), Snapshot() or Counters() method (a struct,
 // a pointer to one, or a map of them), grouped by package; several stages of one package get
 // an instance label.
 func registerStats(reg *metrics.Registry, stages []any) error {
@@ -107,7 +107,7 @@ func registerStats(reg *metrics.Registry, stages []any) error {
 	var order []string
 	for _, s := range stages {
 		var m reflect.Value
-		for _, name := range []string{"Stats", "Snapshot"} {
+		for _, name := range []string{"Stats", "Snapshot", "Counters"} {
 			if c := reflect.ValueOf(s).MethodByName(name); c.IsValid() && c.Type().NumIn() == 0 && c.Type().NumOut() == 1 {
 				m = c
 				break
