@@ -269,3 +269,18 @@ func TestConfigValidate(t *testing.T) {
 		t.Fatalf("err = %v", err)
 	}
 }
+
+func TestAnonymousPlus(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "GeoIP-Anonymous-Plus.mmdb")
+	if err := geoiptest.Write(p, "GeoIP-Anonymous-Plus", geoiptest.AnonymousEntries()); err != nil {
+		t.Fatal(err)
+	}
+	db := open(t, geoip.Config{AnonymousIP: p, CountryOnlyRadius: 500})
+	rec, err := db.Lookup(geoiptest.AnonTor)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(rec.Anonymous, []string{"anonymous", "tor_exit_node"}) {
+		t.Fatalf("anonymous = %v", rec.Anonymous)
+	}
+}

@@ -36,7 +36,7 @@ func (k Kind) wants() string {
 	case KindASN:
 		return "an ASN database (GeoLite2-ASN, DBIP-ASN-Lite, GeoIP2-ISP)"
 	default:
-		return "a GeoIP2-Anonymous-IP database"
+		return "a GeoIP2-Anonymous-IP or GeoIP-Anonymous-Plus database"
 	}
 }
 
@@ -64,7 +64,12 @@ func checkType(path string, buf []byte, kind Kind) (string, error) {
 	case KindASN:
 		_, probe = r.ASN(ip)
 	case KindAnonymousIP:
-		_, probe = r.AnonymousIP(ip)
+		// GeoIP-Anonymous-Plus carries the same is_* flags.
+		if _, probe = r.AnonymousIP(ip); probe != nil {
+			if _, err := r.AnonymousPlus(ip); err == nil {
+				probe = nil
+			}
+		}
 	}
 	var invalid geoip2.InvalidMethodError
 	if errors.As(probe, &invalid) {

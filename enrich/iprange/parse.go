@@ -2,8 +2,10 @@ package iprange
 
 import (
 	"bytes"
+	"compress/gzip"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/netip"
 	"slices"
 	"strconv"
@@ -83,6 +85,12 @@ func (p *Parsed) bad(line int, text string, err error) {
 // that cannot be read are counted in Parsed.Bad and never stop the parse; an error means
 // the file as a whole is not in the format (e.g. JSON that does not decode).
 func Parse(data []byte, f Format, services []string) (*Parsed, error) {
+	if len(data) > 2 && data[0] == 0x1f && data[1] == 0x8b {
+		var err error
+		if data, err = gunzip(data); err != nil {
+			return nil, err
+		}
+	}
 	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
 	if f == FormatAuto || f == "" {
 		f = Detect(data)
@@ -99,6 +107,24 @@ func Parse(data []byte, f Format, services []string) (*Parsed, error) {
 		return nil, err
 	}
 	return p, nil
+}
+
+// MaxUncompressed bounds what a gzip-compressed list may expand to.
+const MaxUncompressed = 1 << 30
+
+func gunzip(data []byte) ([]byte, error) {
+	zr, err := gzip.NewReader(bytes.NewReader(data))
+	if err != nil {
+		return nil, fmt.Errorf("gzip: %w", err)
+	}
+	out, err := io.ReadAll(io.LimitReader(zr, MaxUncompressed+1))
+	if err != nil {
+		return nil, fmt.Errorf("gzip: %w", err)
+	}
+	if len(out) > MaxUncompressed {
+		return nil, fmt.Errorf("gzip: expands to more than %d bytes", MaxUncompressed)
+	}
+	return out, nil
 }
 
 // Detect guesses the format of a list from its content.

@@ -1,6 +1,8 @@
 package iprange
 
 import (
+	"bytes"
+	"compress/gzip"
 	"net/netip"
 	"slices"
 	"strings"
@@ -185,6 +187,23 @@ func TestParseErrors(t *testing.T) {
 				t.Fatalf("err = %v, want it to mention %q", err, tt.want)
 			}
 		})
+	}
+}
+
+func TestParseGzip(t *testing.T) {
+	var buf bytes.Buffer
+	zw := gzip.NewWriter(&buf)
+	zw.Write([]byte(bom + "192.0.2.0/24\n2001:db8::/32\n"))
+	zw.Close()
+	p, err := Parse(buf.Bytes(), FormatAuto, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(p.Prefixes, pfxs("192.0.2.0/24", "2001:db8::/32")) {
+		t.Fatalf("prefixes = %v", p.Prefixes)
+	}
+	if _, err := Parse([]byte{0x1f, 0x8b, 8, 0, 1, 2}, FormatAuto, nil); err == nil || !strings.Contains(err.Error(), "gzip") {
+		t.Fatalf("truncated gzip: %v", err)
 	}
 }
 
