@@ -30,6 +30,7 @@ type Engine struct {
 	nextSweep  time.Time
 	lastSave   time.Time // wall clock
 	sinceCheck int
+	dirty      bool // events seen since the last save
 	closed     bool
 }
 
@@ -149,6 +150,7 @@ func (e *Engine) Evaluate(ctx context.Context, ev *borderwatch.Event) ([]*border
 	if ev.Timestamp.After(e.watermark) {
 		e.watermark = ev.Timestamp
 	}
+	e.dirty = true
 	for _, r := range e.rules {
 		r.det.Evaluate(ev, r.emit)
 	}
@@ -209,6 +211,10 @@ func (e *Engine) take() []*borderwatch.Event {
 }
 
 func (e *Engine) save() error {
+	if !e.dirty {
+		return nil
+	}
+	e.dirty = false
 	var errs []error
 	for _, r := range e.rules {
 		sd, ok := r.det.(StatefulDetector)

@@ -108,9 +108,16 @@ func (t *Table[V]) makeRoom(now time.Time) {
 	}
 }
 
-// Save writes every entry through put with its expiry (last seen + TTL).
+// Save writes every entry through put with its expiry (last seen + TTL), in key order (so that
+// the store appends to full pages instead of splitting half-empty ones).
 func (t *Table[V]) Save(prefix string, put func(key string, value []byte, expires time.Time) error) error {
-	for k, e := range t.m {
+	keys := make([]string, 0, len(t.m))
+	for k := range t.m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
+		e := t.m[k]
 		raw, err := json.Marshal(e)
 		if err != nil {
 			return fmt.Errorf("encode %s%s: %w", prefix, k, err)

@@ -1,6 +1,7 @@
 package offhours
 
 import (
+	"encoding/json"
 	"fmt"
 	"math"
 	"time"
@@ -77,9 +78,43 @@ type day struct {
 	Off   uint16 `json:"off"`
 }
 
+// slots is the hour-of-week profile; it is stored sparsely as [[index, days, last day], ...].
+type slots [168]slot
+
+// MarshalJSON writes the non-empty slots only.
+func (s *slots) MarshalJSON() ([]byte, error) {
+	buf := []byte{'['}
+	for i, x := range s {
+		if x.Days == 0 {
+			continue
+		}
+		if len(buf) > 1 {
+			buf = append(buf, ',')
+		}
+		buf = fmt.Appendf(buf, "[%d,%d,%d]", i, x.Days, x.Last)
+	}
+	return append(buf, ']'), nil
+}
+
+// UnmarshalJSON reads what MarshalJSON wrote.
+func (s *slots) UnmarshalJSON(b []byte) error {
+	var xs [][3]int
+	if err := json.Unmarshal(b, &xs); err != nil {
+		return err
+	}
+	*s = slots{}
+	for _, x := range xs {
+		if x[0] < 0 || x[0] >= len(s) || x[1] < 0 || x[1] > 255 || x[2] < 0 || x[2] > 65535 {
+			return fmt.Errorf("off_hours: bad slot %v", x)
+		}
+		s[x[0]] = slot{Days: uint8(x[1]), Last: uint16(x[2])}
+	}
+	return nil
+}
+
 type userState struct {
 	First time.Time  `json:"first"`
-	Slots [168]slot  `json:"slots"`
+	Slots slots      `json:"slots"`
 	Week  [7]day     `json:"week"` // ring by day number
 	UTC   [24]uint32 `json:"utc"`  // logins per UTC hour (for the centre of activity)
 }
