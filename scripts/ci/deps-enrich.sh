@@ -3,17 +3,25 @@
 # and benchmarks: `npm pack geolite2@4.0.1` (its install script wants a licence key, so the
 # tarball is unpacked instead of installed) into a cache outside the repository, never into git.
 # Destination: $BORDERWATCH_GEOLITE2_DIR, or ${XDG_CACHE_HOME:-$HOME/.cache}/borderwatch/geolite2-4.0.1.
-# Installs npm from Debian when it is missing. Idempotent; run as root on Debian.
+# Also installs Debian's location + libloc-database (IPFire location database, CC BY-SA), whose
+# anonymous-proxy and satellite networks the range-list tests load as real lists, and npm when
+# it is missing. Idempotent; run as root on Debian.
 set -euo pipefail
 dest="${BORDERWATCH_GEOLITE2_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/borderwatch/geolite2-4.0.1}"
-if [ -s "$dest/GeoLite2-City.mmdb" ] && [ -s "$dest/GeoLite2-ASN.mmdb" ] && [ -s "$dest/GeoLite2-Country.mmdb" ]; then
-	exit 0
-fi
-if ! command -v npm >/dev/null 2>&1; then
+need=()
+command -v location >/dev/null 2>&1 || need+=(location libloc-database)
+have_geolite2() {
+	[ -s "$dest/GeoLite2-City.mmdb" ] && [ -s "$dest/GeoLite2-ASN.mmdb" ] && [ -s "$dest/GeoLite2-Country.mmdb" ]
+}
+have_geolite2 || command -v npm >/dev/null 2>&1 || need+=(npm)
+if [ ${#need[@]} -gt 0 ]; then
 	export DEBIAN_FRONTEND=noninteractive
 	# Other deps scripts may hold the dpkg lock: wait for it instead of failing.
 	apt-get -o DPkg::Lock::Timeout=600 update
-	apt-get -o DPkg::Lock::Timeout=600 install -y --no-install-recommends npm
+	apt-get -o DPkg::Lock::Timeout=600 install -y --no-install-recommends "${need[@]}"
+fi
+if have_geolite2; then
+	exit 0
 fi
 tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT
