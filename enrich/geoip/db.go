@@ -79,6 +79,9 @@ type DB struct {
 	paths  [KindAnonymousIP + 1]string // the file watched for each kind ("" = none)
 	demo   bool
 	mu     sync.Mutex // serializes Reload
+	// refused is the file last refused for each kind, so that it is reported once and not
+	// read again until it changes.
+	refused [KindAnonymousIP + 1]fs.FileInfo
 	errors atomic.Uint64
 }
 
@@ -301,14 +304,16 @@ func (d *DB) Reload() (bool, error) {
 			errs = errors.Join(errs, fmt.Errorf("geoip: %w (keeping the database opened before)", err))
 			continue
 		}
-		if os.SameFile(st, old.info) && st.Size() == old.info.Size() && st.ModTime().Equal(old.info.ModTime()) {
+		if sameFile(st, old.info) || sameFile(st, d.refused[k]) {
 			continue
 		}
 		src, err := openFile(p, k)
 		if err != nil {
+			d.refused[k] = st
 			errs = errors.Join(errs, fmt.Errorf("%w (keeping the database opened before)", err))
 			continue
 		}
+		d.refused[k] = nil
 		d.srcs[k].Store(src)
 		changed = true
 		d.log.Info("geoip database reloaded", "kind", k.String(), "path", p, "type", src.dbType, "built", src.built.Format(time.DateOnly))
@@ -366,4 +371,9 @@ func decodeAnonymous(res maxminddb.Result) (decoded, error) {
 		return decoded{}, err
 	}
 	return decoded{anon: anonMask(&r)}, nil
+}
+
+// sameFile reports whether a and b describe the same, unmodified file.
+func sameFile(a, b fs.FileInfo) bool {
+	return a != nil && b != nil && os.SameFile(a, b) && a.Size() == b.Size() && a.ModTime().Equal(b.ModTime())
 }

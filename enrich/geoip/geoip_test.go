@@ -284,3 +284,66 @@ func TestAnonymousPlus(t *testing.T) {
 		t.Fatalf("anonymous = %v", rec.Anonymous)
 	}
 }
+
+func TestReload(t *testing.T) {
+	f := fixtures(t)
+	var logs strings.Builder
+	db, err := geoip.Open(geoip.Config{ASN: f.ASN, CountryOnlyRadius: 500}, slogTo(&logs))
+	if err != nil {
+		t.Fatal(err)
+	}
+	asn := func() uint32 {
+		rec, err := db.Lookup(geoiptest.CityHit)
+		if err != nil || rec.AS == nil {
+			t.Fatalf("lookup: %+v %v", rec.AS, err)
+		}
+		return rec.AS.Number
+	}
+	if changed, err := db.Reload(); changed || err != nil {
+		t.Fatalf("unchanged file: %v %v", changed, err)
+	}
+	// A garbage file renamed into place is refused; the old database stays in use.
+	garbage := f.ASN + ".new"
+	os.WriteFile(garbage, []byte("garbage"), 0o644)
+	os.Rename(garbage, f.ASN)
+	if changed, err := db.Reload(); changed || err == nil || !strings.Contains(err.Error(), "keeping the database opened before") {
+		t.Fatalf("garbage: %v %v", changed, err)
+	}
+	if got := asn(); got != 64500 {
+		t.Fatalf("asn after refused reload = %d", got)
+	}
+	if changed, err := db.Reload(); changed || err != nil {
+		t.Fatalf("a refused file is reported once: %v %v", changed, err)
+	}
+	// A City database renamed into the ASN path is refused too.
+	b, _ := os.ReadFile(f.City)
+	os.WriteFile(garbage, b, 0o644)
+	os.Rename(garbage, f.ASN)
+	if _, err := db.Reload(); err == nil || !errors.Is(err, geoip.ErrWrongType) {
+		t.Fatalf("wrong type: %v", err)
+	}
+	// A good replacement is swapped in.
+	entries := geoiptest.ASNEntries()
+	entries[0].Value = geoiptest.ASNRecord(65001, "Replaced")
+	if err := geoiptest.Write(garbage, "GeoLite2-ASN", entries); err != nil {
+		t.Fatal(err)
+	}
+	os.Rename(garbage, f.ASN)
+	if changed, err := db.Reload(); !changed || err != nil {
+		t.Fatalf("good file: %v %v", changed, err)
+	}
+	if got := asn(); got != 65001 {
+		t.Fatalf("asn after reload = %d", got)
+	}
+	if !strings.Contains(logs.String(), "geoip database reloaded") {
+		t.Errorf("log:\n%s", logs.String())
+	}
+	// A deleted file keeps the database in use.
+	os.Remove(f.ASN)
+	if _, err := db.Reload(); err == nil {
+		t.Fatal("deleted file: no error")
+	}
+	if got := asn(); got != 65001 {
+		t.Fatalf("asn after delete = %d", got)
+	}
+}
