@@ -73,16 +73,16 @@ type Source struct {
 // Lookups are safe for concurrent use and never wait for Reload: a replaced file is opened
 // beside the old one and swapped in atomically. The zero value is not usable; use Open.
 type DB struct {
-	cfg    Config
-	log    *slog.Logger
-	srcs   [KindAnonymousIP + 1]atomic.Pointer[source]
-	paths  [KindAnonymousIP + 1]string // the file watched for each kind ("" = none)
-	demo   bool
-	mu     sync.Mutex // serializes Reload
+	cfg   Config
+	log   *slog.Logger
+	srcs  [KindAnonymousIP + 1]atomic.Pointer[source]
+	paths [KindAnonymousIP + 1]string // the file watched for each kind ("" = none)
+	demo  bool
+	mu    sync.Mutex // serializes Reload
 	// refused is the file last refused for each kind, so that it is reported once and not
 	// read again until it changes.
 	refused [KindAnonymousIP + 1]fs.FileInfo
-	errors atomic.Uint64
+	errors  atomic.Uint64
 }
 
 // Open opens the configured databases, searching cfg.Directories for those not configured,
