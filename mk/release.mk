@@ -9,6 +9,10 @@ RELEASE_PLATFORMS     ?= linux/amd64 linux/arm64
 WORLD_ATLAS_VERSION   ?= 2.0.2
 ISO_COUNTRIES_VERSION ?= 7.14.0
 NPM_CACHE             ?= $(HOME)/.cache/borderwatch/npm
+# Fixed once per make run: VERSION and COMMIT would otherwise be asked of git at every use.
+RELEASE_VERSION       := $(VERSION)
+RELEASE_COMMIT        := $(COMMIT)
+RELEASE_LDFLAGS       := -s -w -X main.version=$(RELEASE_VERSION) -X main.commit=$(RELEASE_COMMIT)
 
 TEST_TARGETS += verify-release
 
@@ -16,11 +20,11 @@ TEST_TARGETS += verify-release
 
 release:
 	rm -rf $(RELEASE_DIR) && mkdir -p $(RELEASE_DIR)
-	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(RELEASE_DIR)/.host/borderwatch ./cmd/borderwatch
+	$(GO) build -trimpath -ldflags '$(RELEASE_LDFLAGS)' -o $(RELEASE_DIR)/.host/borderwatch ./cmd/borderwatch
 	set -e; for p in $(RELEASE_PLATFORMS); do \
-		os=$${p%/*}; arch=$${p#*/}; name=borderwatch-$(VERSION)-$$os-$$arch; dir=$(RELEASE_DIR)/$$name; \
+		os=$${p%/*}; arch=$${p#*/}; name=borderwatch-$(RELEASE_VERSION)-$$os-$$arch; dir=$(RELEASE_DIR)/$$name; \
 		mkdir -p $$dir/completion; \
-		CGO_ENABLED=0 GOOS=$$os GOARCH=$$arch $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $$dir/borderwatch ./cmd/borderwatch; \
+		CGO_ENABLED=0 GOOS=$$os GOARCH=$$arch $(GO) build -trimpath -ldflags '$(RELEASE_LDFLAGS)' -o $$dir/borderwatch ./cmd/borderwatch; \
 		$(RELEASE_DIR)/.host/borderwatch man > $$dir/borderwatch.1; \
 		for sh in bash zsh fish; do $(RELEASE_DIR)/.host/borderwatch completion $$sh > $$dir/completion/borderwatch.$$sh; done; \
 		cp -R deploy $$dir/deploy; \
@@ -35,7 +39,7 @@ release:
 # off, no ELF interpreter (static), and stamped with this version and commit.
 verify-release: release
 	set -e; for p in $(RELEASE_PLATFORMS); do \
-		os=$${p%/*}; arch=$${p#*/}; bin=$(RELEASE_DIR)/borderwatch-$(VERSION)-$$os-$$arch/borderwatch; \
+		os=$${p%/*}; arch=$${p#*/}; bin=$(RELEASE_DIR)/borderwatch-$(RELEASE_VERSION)-$$os-$$arch/borderwatch; \
 		info=$$($(GO) version -m $$bin); \
 		echo "$$info" | grep -q "GOARCH=$$arch" || { echo "verify-release: $$bin is not $$arch"; exit 1; }; \
 		echo "$$info" | grep -q "CGO_ENABLED=0" || { echo "verify-release: $$bin was built with cgo"; exit 1; }; \
@@ -44,9 +48,9 @@ verify-release: release
 		fi; \
 		if [ "$$arch" = "$$($(GO) env GOHOSTARCH)" ]; then \
 			out=$$($$bin version); echo "$$out"; \
-			case "$$out" in *"$(VERSION)"*"$(COMMIT)"*) ;; *) echo "verify-release: version output lacks $(VERSION)/$(COMMIT)"; exit 1;; esac; \
+			case "$$out" in *"$(RELEASE_VERSION)"*"$(RELEASE_COMMIT)"*) ;; *) echo "verify-release: version output lacks $(RELEASE_VERSION)/$(RELEASE_COMMIT)"; exit 1;; esac; \
 		fi; \
-		test -s $(RELEASE_DIR)/borderwatch-$(VERSION)-$$os-$$arch/borderwatch.1; \
+		test -s $(RELEASE_DIR)/borderwatch-$(RELEASE_VERSION)-$$os-$$arch/borderwatch.1; \
 	done
 	cd $(RELEASE_DIR) && sha256sum -c SHA256SUMS
 	@echo "verify-release: ok"
