@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -18,14 +19,15 @@ func lookupCommand() *cli.Command {
 	return &cli.Command{
 		Name:      "lookup",
 		Usage:     "print everything enrichment knows about IP addresses",
-		ArgsUsage: "IP...",
+		ArgsUsage: "IP... (- reads addresses from stdin)",
 		Description: `Looks each address up the way events are enriched: GeoIP location with accuracy radius,
 ASN, Anonymous-IP flags, every range list that contains it (name, category, provider),
 whether it is internal, and the allowlists that name it.
 
 Examples:
    borderwatch lookup 89.238.128.10 2600:1700::10
-   borderwatch --config borderwatch.yaml lookup --json 175.45.176.10 | jq .geo`,
+   borderwatch --config borderwatch.yaml lookup --json 175.45.176.10 | jq .geo
+   cut -d' ' -f1 access.log | sort -u | borderwatch lookup --json -`,
 		Flags: []cli.Flag{
 			&cli.BoolFlag{Name: "json", Usage: "print one JSON object per address"},
 		},
@@ -33,13 +35,9 @@ Examples:
 			if c.NArg() == 0 {
 				return usageErrorf("lookup: give at least one IP address")
 			}
-			addrs := make([]netip.Addr, 0, c.NArg())
-			for _, s := range c.Args().Slice() {
-				a, err := netip.ParseAddr(strings.Trim(s, "[]"))
-				if err != nil {
-					return usageErrorf("lookup: %q is not an IP address", s)
-				}
-				addrs = append(addrs, a)
+			addrs, err := lookupArgs(c.Args().Slice(), c.App.Reader)
+			if err != nil {
+				return usageError(err)
 			}
 			cfg, e, err := setup(c, nil)
 			if err != nil {
@@ -48,6 +46,44 @@ Examples:
 			return runLookup(c.Context, cfg, e, addrs, c.Bool("json"))
 		},
 	}
+}
+
+// lookupArgs parses the addresses to look up; "-" reads whitespace-separated addresses from
+// stdin ('#' starts a comment).
+func lookupArgs(args []string, stdin io.Reader) ([]netip.Addr, error) {
+	var addrs []netip.Addr
+	add := func(s, where string) error {
+		a, err := netip.ParseAddr(strings.Trim(s, "[]"))
+		if err != nil {
+			return fmt.Errorf("lookup: %s%q is not an IP address", where, s)
+		}
+		addrs = append(addrs, a)
+		return nil
+	}
+	for _, s := range args {
+		if s != "-" {
+			if err := add(s, ""); err != nil {
+				return nil, err
+			}
+			continue
+		}
+		sc := bufio.NewScanner(stdin)
+		for n := 1; sc.Scan(); n++ {
+			line, _, _ := strings.Cut(sc.Text(), "#")
+			for _, f := range strings.Fields(line) {
+				if err := add(f, fmt.Sprintf("stdin:%d: ", n)); err != nil {
+					return nil, err
+				}
+			}
+		}
+		if err := sc.Err(); err != nil {
+			return nil, fmt.Errorf("lookup: stdin: %w", err)
+		}
+	}
+	if len(addrs) == 0 {
+		return nil, fmt.Errorf("lookup: no address given")
+	}
+	return addrs, nil
 }
 
 // lookupJSON is the --json form of one answer.

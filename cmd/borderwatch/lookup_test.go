@@ -93,3 +93,25 @@ func TestLookupCLI(t *testing.T) {
 		t.Errorf("demo lookup: %d\n%s\n%s", code, stdout, stderr)
 	}
 }
+
+func TestLookupArgs(t *testing.T) {
+	got, err := lookupArgs([]string{"8.8.8.8", "-", "[2001:db8::1]"}, strings.NewReader("# header\n1.1.1.1 9.9.9.9\n\n  ::1 # loopback\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"8.8.8.8", "1.1.1.1", "9.9.9.9", "::1", "2001:db8::1"}
+	if len(got) != len(want) {
+		t.Fatalf("got %v", got)
+	}
+	for i := range want {
+		if got[i].String() != want[i] {
+			t.Errorf("addr %d = %s, want %s", i, got[i], want[i])
+		}
+	}
+	if _, err := lookupArgs([]string{"-"}, strings.NewReader("1.1.1.1\nbogus\n")); err == nil || !strings.Contains(err.Error(), `stdin:2: "bogus"`) {
+		t.Errorf("bad stdin line: %v", err)
+	}
+	if _, err := lookupArgs([]string{"-"}, strings.NewReader("")); err == nil {
+		t.Error("empty stdin accepted")
+	}
+}
