@@ -69,7 +69,7 @@ func (s *FileSource) Run(ctx context.Context, out borderwatch.Emitter) error {
 	}
 	proc := NewProcessor(s.Config, shared, s.Observer, emit, log)
 	m := pcapfile.NewMerger(readers)
-	current := ""
+	current, ingress := "", ""
 	var n uint64
 	for emitErr == nil {
 		rec, r, err := m.Next()
@@ -94,6 +94,10 @@ func (s *FileSource) Run(ctx context.Context, out borderwatch.Emitter) error {
 				typ = "stdin"
 			}
 			proc.SetInput(typ, current)
+		}
+		if rec.IfName != ingress {
+			ingress = rec.IfName
+			proc.SetIngress(ingress, true)
 		}
 		proc.Packet(rec.Link, rec.Data, rec.Timestamp, rec.WireLen)
 		if n++; n&0xfff == 0 && ctx.Err() != nil {

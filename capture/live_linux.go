@@ -148,6 +148,7 @@ func (s *LiveSource) worker(ctx context.Context, id int, sk *afpacket.Socket, sh
 	}
 	proc := NewProcessor(s.Config, shared, s.Observer, emit, log.With("worker", id))
 	proc.SetInput("interface", s.Config.Interface)
+	proc.SetIngress(s.Config.Interface, false)
 	var n uint64
 	for {
 		if n&0xff == 0 && ctx.Err() != nil {

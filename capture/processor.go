@@ -43,6 +43,8 @@ type Processor struct {
 	out      func(*borderwatch.Event)
 	observer borderwatch.Observer
 	input    borderwatch.Input
+	ingress  string // observer.ingress.interface.name
+	perFlow  bool   // ingress varies per flow (pcapng files): kept with each flow
 	apkt     app.Packet
 	log      *slog.Logger
 }
@@ -61,6 +63,11 @@ func NewProcessor(cfg Config, shared *Shared, observer borderwatch.Observer, out
 
 // SetInput names where the next packets come from (borderwatch.input of the events).
 func (p *Processor) SetInput(typ, path string) { p.input = borderwatch.Input{Type: typ, Path: path} }
+
+// SetIngress names the interface the next packets were captured on (a live interface, or a
+// pcapng interface's if_name); "" for none. With perFlow, each flow keeps the interface of
+// its first packet; otherwise every event names the current one.
+func (p *Processor) SetIngress(name string, perFlow bool) { p.ingress, p.perFlow = name, perFlow }
 
 // Packet processes one frame. Data is not kept after the call returns.
 func (p *Processor) Packet(link decode.LinkType, data []byte, ts time.Time, wireLen int) decode.Status {
@@ -114,6 +121,9 @@ func (p *Processor) newFlow(f *flow.Flow, pkt *decode.Packet, fromClient bool) {
 	if pkt.Proto == decode.ProtoICMP || pkt.Proto == decode.ProtoICMPv6 {
 		e := f.ExtOrNew()
 		e.ICMPType, e.ICMPCode = uint8(pkt.SrcPort), uint8(pkt.DstPort)
+	}
+	if p.perFlow && p.ingress != "" {
+		f.ExtOrNew().Ingress = p.ingress
 	}
 	if p.shared.PassiveDNS != nil {
 		srv, _ := f.Server()
@@ -287,7 +297,14 @@ func (p *Processor) event(r flow.Record) *borderwatch.Event {
 	var icmpType, icmpCode uint16
 	var st *app.State
 	var pdnsName string
+	ingress := p.ingress
+	if p.perFlow {
+		ingress = ""
+	}
 	if e := f.Ext; e != nil {
+		if p.perFlow {
+			ingress = e.Ingress
+		}
 		if len(e.VLANs) > 0 {
 			fl.VLANs = e.VLANs
 			ev.Network.VLAN = &borderwatch.VLAN{ID: strconv.Itoa(int(e.VLANs[0]))}
@@ -330,9 +347,9 @@ func (p *Processor) event(r flow.Record) *borderwatch.Event {
 		a.RDP, a.VNC = st.RDP, st.VNC // set once, never changed
 	}
 	obs := p.observer
-	if p.input.Type == "interface" {
+	if ingress != "" {
 		obs.Ingress = &borderwatch.Interface{}
-		obs.Ingress.Interface.Name = p.input.Path
+		obs.Ingress.Interface.Name = ingress
 	}
 	ev.Observer = obs
 	in := p.input

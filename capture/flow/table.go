@@ -81,6 +81,7 @@ type Ext struct {
 	VLANs      []uint16
 	Tunnel     decode.Tunnel
 	PassiveDNS string // destination name from passive DNS when the flow started
+	Ingress    string // interface of the flow's first packet, when it varies per flow
 	ClientMAC  [6]byte
 	HasMAC     bool
 	ICMPType   uint8
