@@ -308,3 +308,23 @@ func BenchmarkRead(b *testing.B) {
 		}
 	}
 }
+
+func TestStdin(t *testing.T) {
+	data := gz(pcapBytes(t, synth.Mixed(), true))
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	old := os.Stdin
+	os.Stdin = r
+	defer func() { os.Stdin = old }()
+	go func() { w.Write(data); w.Close() }()
+	rd, err := Open("-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	recs, err := readAll(t, rd)
+	if err != nil || len(recs) != len(synth.Mixed()) || rd.Path() != "stdin" {
+		t.Fatalf("%d records, err %v, path %q", len(recs), err, rd.Path())
+	}
+}
