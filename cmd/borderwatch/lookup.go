@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/netip"
 	"strings"
+	"time"
 
 	"github.com/urfave/cli/v2"
 
@@ -118,10 +119,19 @@ func runLookup(_ context.Context, cfg *Config, e *env, addrs []netip.Addr, asJSO
 		}
 		printLookup(e.stdout, ch.Lookup(a))
 	}
-	if len(dbs) == 0 {
-		fmt.Fprintln(e.stdout, "\n(no GeoIP database in use: set enrich.geoip.city and enrich.geoip.asn)")
-	} else if ch.GeoIP().Demo() {
-		fmt.Fprintln(e.stdout, "\n(GeoIP: bundled demo data, which knows only the demo's addresses; set enrich.geoip.city and enrich.geoip.asn for real databases)")
+	fmt.Fprintln(e.stdout)
+	switch {
+	case len(dbs) == 0:
+		fmt.Fprintln(e.stdout, "GeoIP: none in use: set enrich.geoip.city and enrich.geoip.asn")
+	case ch.GeoIP().Demo():
+		fmt.Fprintln(e.stdout, "GeoIP: bundled demo data, which knows only the demo's addresses; set enrich.geoip.city and enrich.geoip.asn for real databases")
+	default:
+		for _, s := range ch.GeoIP().Sources() {
+			fmt.Fprintf(e.stdout, "GeoIP %s: %s, %s (built %s)\n", s.Kind, s.DatabaseType, s.Path, s.BuildTime.Format(time.DateOnly))
+		}
+	}
+	if n := len(ch.Lists()); n > 0 {
+		fmt.Fprintf(e.stdout, "range lists: %d (borderwatch ranges list shows them)\n", n)
 	}
 	return nil
 }

@@ -43,6 +43,7 @@ func TestRunLookup(t *testing.T) {
 		"81.2.69.10", "Berlin, Land Berlin, Germany (DE)", "±20 km", "AS64500 Example Hosting GmbH",
 		"anonymous, anonymous_vpn", "nordvpn (vpn, nordvpn)", "categories   anonymous, vpn",
 		"10.1.2.3", "not public", "direction    internal", "[country only]", "AS64501",
+		"GeoIP city: GeoLite2-City, ", "(built 2026-01-01)", "range lists: 1",
 	} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("output lacks %q:\n%s", want, out.String())
@@ -89,7 +90,7 @@ func TestLookupCLI(t *testing.T) {
 	}
 	t.Setenv("BORDERWATCH_ENRICH_GEOIP_DIRECTORIES", t.TempDir())
 	code, stdout, stderr := runCLI(t, "lookup", "175.45.176.10")
-	if code != exitOK || !strings.Contains(stdout, "North Korea (KP)") || !strings.Contains(stdout, "bundled demo data") {
+	if code != exitOK || !strings.Contains(stdout, "North Korea (KP)") || !strings.Contains(stdout, "GeoIP: bundled demo data") {
 		t.Errorf("demo lookup: %d\n%s\n%s", code, stdout, stderr)
 	}
 }
