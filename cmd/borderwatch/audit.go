@@ -539,6 +539,8 @@ func (p *auditProgress) start() func() {
 			progressbar.OptionSetWriter(p.e.stderr), progressbar.OptionSetDescription("audit"),
 			progressbar.OptionShowBytes(true), progressbar.OptionSetPredictTime(true), progressbar.OptionShowElapsedTimeOnFinish(),
 			progressbar.OptionThrottle(200*time.Millisecond), progressbar.OptionClearOnFinish(), progressbar.OptionSetWidth(30))
+		bar.Describe("audit 0 events, 0/s")
+		bar.RenderBlank()
 		wg.Add(1)
 		go func() {
 			defer wg.Done()

@@ -324,3 +324,19 @@ func TestParseWhen(t *testing.T) {
 		t.Error("parseWhen accepted 20/11/2026")
 	}
 }
+
+// TestAuditProgressBar forces the progress bar (what a terminal gets) and checks it shows
+// events, events per second, the bar and elapsed:remaining time (bytes per second appear once
+// there is throughput to show).
+func TestAuditProgressBar(t *testing.T) {
+	dir := t.TempDir()
+	okta, asa := writeAuditDay(t, dir)
+	code, _, stderr := runCLI(t, "audit", "--output", "ndjson", "--output-file", filepath.Join(dir, "out.ndjson"),
+		"--quiet", "--fail-on", "none", "--progress", "bar", okta, asa)
+	if code != exitOK {
+		t.Fatalf("exit %d\n%s", code, stderr)
+	}
+	if !regexp.MustCompile(`audit \d+ events, \d+/s +\d+% \|[^|]*\| .*\[\d+s:\d+s\]`).MatchString(stderr) {
+		t.Errorf("no progress bar on stderr:\n%q", stderr)
+	}
+}
