@@ -252,3 +252,19 @@ func md5hex(s string) string {
 	sum := md5.Sum([]byte(s))
 	return hex.EncodeToString(sum[:])
 }
+
+func TestOpenVPNNotQUIC(t *testing.T) {
+	var a Analyzer
+	short := make([]byte, 1200)
+	short[0] = 0x50 // a QUIC short header that looks like P_CONTROL_HARD_RESET_CLIENT_V3
+	var s State
+	a.Inspect(&s, &Packet{Proto: 17, SrcPort: 50000, DstPort: 443, Payload: short, FromClient: true})
+	if s.Fingerprint == "openvpn" {
+		t.Fatal("quic short header taken for openvpn")
+	}
+	var o State
+	a.Inspect(&o, &Packet{Proto: 17, SrcPort: 50000, DstPort: 443, Payload: synth.OpenVPNHardReset(), FromClient: true})
+	if o.Fingerprint != "openvpn" {
+		t.Fatal("openvpn hard reset on 443 missed")
+	}
+}

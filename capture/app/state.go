@@ -459,9 +459,21 @@ func (a *Analyzer) udp(s *State, p *Packet) {
 		s.Protocol, s.Fingerprint = "l2tp", "l2tp"
 	case (p.DstPort == 5938 || p.SrcPort == 5938) && IsTeamViewer(b):
 		s.Protocol, s.Fingerprint = "teamviewer", "teamviewer"
-	case p.FromClient && IsOpenVPN(b, false):
+	case p.FromClient && IsOpenVPN(b, false) && openVPNClientStart(b, p.DstPort):
 		s.Protocol, s.Fingerprint = "openvpn", "openvpn"
 	}
+}
+
+// openVPNClientStart narrows the UDP fingerprint to a client's first packet: the v2 hard reset
+// (0x38, not a QUIC short header) of a plausible size anywhere, the v3 one only on 1194.
+func openVPNClientStart(b []byte, dport uint16) bool {
+	switch b[0] >> 3 {
+	case 7:
+		return len(b) <= 300
+	case 10:
+		return dport == 1194
+	}
+	return dport == 1194
 }
 
 func (a *Analyzer) dns(s *State, p *Packet) {
