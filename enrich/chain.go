@@ -42,6 +42,8 @@ type Stats struct {
 	CacheLen                               int
 	GeoErrors                              uint64 // lookups a database failed to decode
 	Reloads, ReloadErrors                  uint64
+	// RecordCache* count the GeoIP caches of decoded records (keyed by record, not address).
+	RecordCacheHits, RecordCacheMisses, RecordCacheEvictions uint64
 }
 
 // Chain is the enrichment stage. It is safe for concurrent use; lookups never wait for a
@@ -292,10 +294,12 @@ func mergeHits(a, b []borderwatch.ListHit) []borderwatch.ListHit {
 
 // Stats returns the counters.
 func (c *Chain) Stats() Stats {
+	rc := c.geo.RecordCacheStats()
 	return Stats{
 		CacheHits: c.hits.Load(), CacheMisses: c.misses.Load(), CacheEvictions: c.evictions.Load(),
 		CacheLen: c.cache.Len(), GeoErrors: c.geo.Errors(),
 		Reloads: c.reloads.Load(), ReloadErrors: c.reloadErrors.Load(),
+		RecordCacheHits: rc.Hits, RecordCacheMisses: rc.Misses, RecordCacheEvictions: rc.Evictions,
 	}
 }
 

@@ -147,6 +147,11 @@ func TestCache(t *testing.T) {
 	if s.CacheHits != 1 || s.CacheMisses != 4 || s.CacheEvictions != 2 || s.CacheLen != 2 {
 		t.Fatalf("stats = %+v", s)
 	}
+	// CityHit twice decoded-record misses then hits: its City, ASN and Anonymous records are
+	// decoded once; the second miss of the result cache finds them decoded.
+	if s.RecordCacheMisses == 0 || s.RecordCacheHits < 3 {
+		t.Errorf("record cache stats = %+v", s)
+	}
 	a := geoiptest.CityHit
 	ev := &borderwatch.Event{Source: borderwatch.Endpoint{IP: a}, Destination: borderwatch.Endpoint{IP: a}}
 	if n := testing.AllocsPerRun(100, func() {

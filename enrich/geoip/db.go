@@ -83,6 +83,18 @@ type DB struct {
 	// read again until it changes.
 	refused [KindAnonymousIP + 1]fs.FileInfo
 	errors  atomic.Uint64
+	// counters of the decoded-record caches, shared by all sources and kept across reloads
+	recHits, recMisses, recEvictions atomic.Uint64
+}
+
+// RecordCacheStats are the counters of the per-database caches of decoded records.
+type RecordCacheStats struct {
+	Hits, Misses, Evictions uint64
+}
+
+// RecordCacheStats returns the decoded-record cache counters.
+func (d *DB) RecordCacheStats() RecordCacheStats {
+	return RecordCacheStats{Hits: d.recHits.Load(), Misses: d.recMisses.Load(), Evictions: d.recEvictions.Load()}
 }
 
 // Open opens the configured databases, searching cfg.Directories for those not configured,
@@ -102,7 +114,7 @@ func Open(cfg Config, log *slog.Logger) (*DB, error) {
 		if p == "" {
 			continue
 		}
-		src, err := openFile(p, k)
+		src, err := openFile(p, k, &d.recEvictions)
 		if err != nil {
 			if configured[k] != "" {
 				return nil, fmt.Errorf("enrich.geoip.%s: %w", k, err)
@@ -121,7 +133,7 @@ func Open(cfg Config, log *slog.Logger) (*DB, error) {
 			return d, nil
 		}
 		for _, k := range []Kind{KindCity, KindASN} {
-			src, err := openDemo(k)
+			src, err := openDemo(k, &d.recEvictions)
 			if err != nil {
 				return nil, err
 			}
@@ -156,7 +168,7 @@ func find(dirs []string, k Kind) string {
 	return ""
 }
 
-func openFile(path string, k Kind) (*source, error) {
+func openFile(path string, k Kind, evicted *atomic.Uint64) (*source, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("geoip: %w", err)
@@ -172,7 +184,7 @@ func openFile(path string, k Kind) (*source, error) {
 	if _, err := readFull(f, buf); err != nil {
 		return nil, fmt.Errorf("geoip: read %s: %w", path, err)
 	}
-	return openBytes(path, buf, k, info)
+	return openBytes(path, buf, k, info, evicted)
 }
 
 func readFull(f *os.File, buf []byte) (int, error) {
@@ -187,19 +199,19 @@ func readFull(f *os.File, buf []byte) (int, error) {
 	return n, nil
 }
 
-func openDemo(k Kind) (*source, error) {
+func openDemo(k Kind, evicted *atomic.Uint64) (*source, error) {
 	buf := demodb.City
 	if k == KindASN {
 		buf = demodb.ASN
 	}
-	src, err := openBytes("demo", buf, k, nil)
+	src, err := openBytes("demo", buf, k, nil, evicted)
 	if err != nil {
 		return nil, fmt.Errorf("bundled demo data: %w", err)
 	}
 	return src, nil
 }
 
-func openBytes(path string, buf []byte, k Kind, info fs.FileInfo) (*source, error) {
+func openBytes(path string, buf []byte, k Kind, info fs.FileInfo, evicted *atomic.Uint64) (*source, error) {
 	dbType, err := checkType(path, buf, k)
 	if err != nil {
 		return nil, err
@@ -208,7 +220,11 @@ func openBytes(path string, buf []byte, k Kind, info fs.FileInfo) (*source, erro
 	if err != nil {
 		return nil, fmt.Errorf("geoip: %s: %w", path, err)
 	}
-	c, err := lru.New[uintptr, decoded](recordCacheSize)
+	c, err := lru.NewWithEvict(recordCacheSize, func(uintptr, decoded) {
+		if evicted != nil {
+			evicted.Add(1)
+		}
+	})
 	if err != nil {
 		return nil, err
 	}
@@ -251,7 +267,7 @@ func (d *DB) Lookup(a netip.Addr) (Record, error) {
 	if s := d.srcs[KindCity].Load(); s != nil {
 		res := s.reader.Lookup(a)
 		if res.Found() {
-			v, err := s.record(res, d.decodeCity)
+			v, err := d.record(s, res, d.decodeCity)
 			if err != nil {
 				errs = fmt.Errorf("geoip: %s: %s: %w", s.path, a, err)
 			} else {
@@ -263,7 +279,7 @@ func (d *DB) Lookup(a netip.Addr) (Record, error) {
 	}
 	if s := d.srcs[KindASN].Load(); s != nil {
 		if res := s.reader.Lookup(a); res.Found() || res.Err() != nil {
-			v, err := s.record(res, decodeASN)
+			v, err := d.record(s, res, decodeASN)
 			if err != nil {
 				errs = errors.Join(errs, fmt.Errorf("geoip: %s: %s: %w", s.path, a, err))
 			}
@@ -272,7 +288,7 @@ func (d *DB) Lookup(a netip.Addr) (Record, error) {
 	}
 	if s := d.srcs[KindAnonymousIP].Load(); s != nil {
 		if res := s.reader.Lookup(a); res.Found() || res.Err() != nil {
-			v, err := s.record(res, decodeAnonymous)
+			v, err := d.record(s, res, decodeAnonymous)
 			if err != nil {
 				errs = errors.Join(errs, fmt.Errorf("geoip: %s: %s: %w", s.path, a, err))
 			}
@@ -307,7 +323,7 @@ func (d *DB) Reload() (bool, error) {
 		if sameFile(st, old.info) || sameFile(st, d.refused[k]) {
 			continue
 		}
-		src, err := openFile(p, k)
+		src, err := openFile(p, k, &d.recEvictions)
 		if err != nil {
 			d.refused[k] = st
 			errs = errors.Join(errs, fmt.Errorf("%w (keeping the database opened before)", err))
@@ -330,14 +346,16 @@ func (d *DB) Close() error {
 }
 
 // record returns the decoded record res points to, from the source's cache or decoded now.
-func (s *source) record(res maxminddb.Result, decode func(maxminddb.Result) (decoded, error)) (decoded, error) {
+func (d *DB) record(s *source, res maxminddb.Result, decode func(maxminddb.Result) (decoded, error)) (decoded, error) {
 	if err := res.Err(); err != nil {
 		return decoded{}, err
 	}
 	off := res.Offset()
 	if v, ok := s.decoded.Get(off); ok {
+		d.recHits.Add(1)
 		return v, nil
 	}
+	d.recMisses.Add(1)
 	v, err := decode(res)
 	if err != nil {
 		return decoded{}, err

@@ -25,7 +25,7 @@ func FuzzDatabase(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, data []byte, kind uint8) {
 		k := Kind(kind%3 + 1)
-		src, err := openBytes("fuzz", data, k, nil)
+		src, err := openBytes("fuzz", data, k, nil, nil)
 		if err != nil {
 			return
 		}
