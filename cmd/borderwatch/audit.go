@@ -61,7 +61,7 @@ Examples:
 			&cli.DurationFlag{Name: "ledger-retain", Value: 30 * 24 * time.Hour, Usage: "forget ledger days older than this `DURATION`"},
 			&cli.StringFlag{Name: "format", Aliases: []string{"f"}, Usage: "parse every input as `FORMAT` instead of detecting it"},
 			&cli.StringFlag{Name: "timezone", Usage: "read time stamps without a zone in `ZONE` (IANA name, default UTC)"},
-			&cli.StringFlag{Name: "progress", Value: "auto", Usage: "progress display: auto (a bar on a terminal, else log lines), bar, log or none"},
+			&cli.StringFlag{Name: "progress", Value: "auto", Usage: "progress display `MODE`: auto (a bar on a terminal, else log lines), bar, log or none"},
 			&cli.DurationFlag{Name: "progress-interval", Value: 10 * time.Second, Usage: "`INTERVAL` between progress log lines"},
 		}, outputFlags()...),
 		Action: func(c *cli.Context) error {
