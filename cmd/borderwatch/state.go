@@ -86,7 +86,7 @@ func runStateInspect(path, bucket, key string, limit int, w io.Writer) error {
 			return err
 		}
 		tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-		fmt.Fprintf(tw, "BUCKET\tENTRIES\tBYTES\tSAVED\n")
+		fmt.Fprintf(tw, "BUCKET\tENTRIES\tBYTES\tSAVED AT (EVENT TIME)\n")
 		for _, b := range bs {
 			saved := "-"
 			if !b.Saved.IsZero() {

@@ -74,13 +74,15 @@ type keyState struct {
 
 // Rule is the configured shared_source rule. Not safe for concurrent use.
 type Rule struct {
-	p    Params
-	keys *rules.Table[keyState]
+	p     Params
+	byIP  *rules.Table[keyState] // keyed by address
+	byNet *rules.Table[keyState] // keyed by subnet
 }
 
 // New builds the rule.
 func New(env rules.Env, p Params) *Rule {
-	return &Rule{p: p, keys: rules.NewTable[keyState](env.MaxEntries, max(env.TTL, p.Window))}
+	ttl := max(env.TTL, p.Window)
+	return &Rule{p: p, byIP: rules.NewTable[keyState](env.MaxEntries, ttl), byNet: rules.NewTable[keyState](env.MaxEntries, ttl)}
 }
 
 // Evaluate implements rules.Detector.
@@ -105,20 +107,22 @@ func (r *Rule) Evaluate(ev *borderwatch.Event, emit func(rules.Finding)) {
 	if !ip.IsGlobalUnicast() || ip.IsPrivate() {
 		return
 	}
-	r.count(ev, "ip:"+ip.String(), user, r.p.MinUsers, ip.String(), emit)
+	ipKey := ip.String()
+	r.count(ev, r.byIP, ipKey, false, user, r.p.MinUsers, ipKey, emit)
 	if r.p.Subnet && (in == nil || len(in.Categories) == 0) {
 		bits := r.p.SubnetBitsV4
 		if ip.Is6() {
 			bits = r.p.SubnetBitsV6
 		}
 		pfx, _ := ip.Prefix(bits)
-		r.count(ev, "net:"+pfx.String(), user, r.p.SubnetMinUsers, "residential subnet "+pfx.String(), emit)
+		netKey := pfx.String()
+		r.count(ev, r.byNet, netKey, true, user, r.p.SubnetMinUsers, "residential subnet "+netKey, emit)
 	}
 }
 
-func (r *Rule) count(ev *borderwatch.Event, key, user string, minUsers int, what string, emit func(rules.Finding)) {
+func (r *Rule) count(ev *borderwatch.Event, tab *rules.Table[keyState], key string, subnet bool, user string, minUsers int, what string, emit func(rules.Finding)) {
 	now := ev.Timestamp
-	st := r.keys.Upsert(key, now)
+	st := tab.Upsert(key, now)
 	if st.Users == nil {
 		st.Users = map[string]seen{}
 	}
@@ -137,7 +141,6 @@ func (r *Rule) count(ev *borderwatch.Event, key, user string, minUsers int, what
 		return
 	}
 	s := seen{T: now, Ref: rules.DocRef(ev)}
-	subnet := strings.HasPrefix(key, "net:")
 	if subnet {
 		s.IP = ev.Source.IP.Unmap().String()
 	}
@@ -174,22 +177,26 @@ func (r *Rule) count(ev *borderwatch.Event, key, user string, minUsers int, what
 	sort.Strings(users)
 	sort.Strings(refs)
 	score := 60.0 + 8*float64(n-minUsers)
-	if strings.HasPrefix(key, "ip:") && n >= minUsers+1 {
+	if !subnet && n >= minUsers+1 {
 		score += 7
 	}
 	var countries []string
 	if c := rules.Country(&ev.Source); c != "" {
 		countries = []string{c}
 	}
+	alertKey := "ip:" + key
+	if subnet {
+		alertKey = "net:" + key
+	}
 	emit(rules.Finding{
-		Event: ev, Key: key, Score: min(score, 95),
+		Event: ev, Key: alertKey, Score: min(score, 95),
 		Message: fmt.Sprintf("%d distinct users logged in successfully from %s within %s: %s (one place for several employees: a laptop farm or a shared operator).",
 			n, describe(ev, what), fmtWindow(now.Sub(oldest)), strings.Join(users, ", ")),
 		Reasons: []string{
 			fmt.Sprintf("%d distinct users (threshold %d) from %s in %s", n, minUsers, what, fmtWindow(now.Sub(oldest))),
 			"latest: " + rules.DisplayUser(ev),
 		},
-		Refs: refs, Users: users, Countries: countries, Matched: []string{key},
+		Refs: refs, Users: users, Countries: countries, Matched: []string{alertKey},
 	})
 }
 
@@ -213,10 +220,21 @@ func fmtWindow(d time.Duration) string {
 
 // LoadState implements rules.StatefulDetector.
 func (r *Rule) LoadState(each func(fn func(key string, value []byte) error) error) error {
-	return each(r.keys.Load)
+	return each(func(key string, raw []byte) error {
+		switch {
+		case strings.HasPrefix(key, "ip:"):
+			return r.byIP.Load(key[3:], raw)
+		case strings.HasPrefix(key, "net:"):
+			return r.byNet.Load(key[4:], raw)
+		}
+		return fmt.Errorf("shared_source: unknown state key %q", key)
+	})
 }
 
 // SaveState implements rules.StatefulDetector.
 func (r *Rule) SaveState(put func(key string, value []byte, expires time.Time) error) error {
-	return r.keys.Save("", put)
+	if err := r.byIP.Save("ip:", put); err != nil {
+		return err
+	}
+	return r.byNet.Save("net:", put)
 }
