@@ -1,6 +1,7 @@
 package decode_test
 
 import (
+	"bytes"
 	"encoding/binary"
 	"net/netip"
 	"testing"
@@ -298,5 +299,50 @@ func TestIPv6ExtensionsAndFragments(t *testing.T) {
 	p, st = d.Decode(decode.LinkEthernet, ipv6Fragment(0, false, udp), synth.Base, 0)
 	if st != decode.OK || p.PayloadLen != 2000 || p.Reassembled {
 		t.Fatalf("atomic fragment: %v %+v", st, p)
+	}
+}
+
+// greFrame wraps inner (an Ethernet frame) in Ethernet / IPv4 / GRE with the given GRE
+// flags, protocol and extra header bytes (sequence number, ERSPAN header).
+func greFrame(flags, proto uint16, extra, inner []byte) []byte {
+	gre := binary.BigEndian.AppendUint16(nil, flags)
+	gre = binary.BigEndian.AppendUint16(gre, proto)
+	gre = append(gre, extra...)
+	gre = append(gre, inner...)
+	ip := make([]byte, 20)
+	ip[0] = 0x45
+	binary.BigEndian.PutUint16(ip[2:], uint16(20+len(gre)))
+	ip[8], ip[9] = 64, 47
+	copy(ip[12:], []byte{172, 16, 0, 1})
+	copy(ip[16:], []byte{172, 16, 0, 2})
+	b := []byte{0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 0x08, 0x00}
+	return append(append(b, ip...), gre...)
+}
+
+func TestERSPANTypes(t *testing.T) {
+	inner := frame(t, "10.0.0.1:1000", "10.0.0.2:443", nil)
+	e3 := []byte{0, 0, 0, 1, // GRE sequence number
+		0x20, 0x00, 0x00, 0x2a, // ver 2, vlan 0, session 42
+		0, 0, 0, 0, 0, 0, 0, 0} // timestamp, SGT, flags (no platform subheader)
+	e3sub := append(bytes.Clone(e3[:15]), 0x01) // O flag: an 8-byte platform subheader follows
+	e3sub = append(e3sub, make([]byte, 8)...)
+	tests := []struct {
+		name    string
+		data    []byte
+		session uint32
+	}{
+		{"type I", greFrame(0, 0x88BE, nil, inner), 0},
+		{"type III", greFrame(0x1000, 0x22EB, e3, inner), 42},
+		{"type III with subheader", greFrame(0x1000, 0x22EB, e3sub, inner), 42},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			d := decode.New(decode.Config{})
+			p, st := d.Decode(decode.LinkEthernet, tt.data, synth.Base, len(tt.data))
+			if st != decode.OK || p.Tunnel.Type != decode.TunnelERSPAN || p.Tunnel.VNI != tt.session ||
+				p.Src != netip.MustParseAddr("10.0.0.1") || p.DstPort != 443 || string(p.Payload) != "hello" {
+				t.Fatalf("status %v packet %+v", st, p)
+			}
+		})
 	}
 }
