@@ -65,13 +65,17 @@ func (s *Sink) Publish(_ context.Context, evs []*borderwatch.Event) error {
 	return nil
 }
 
-// Close flushes; for files it also syncs and closes them.
+// Close flushes; for files it also syncs (regular files only: devices and pipes such as
+// /dev/null cannot be synced) and closes them.
 func (s *Sink) Close(context.Context) error {
 	if err := s.w.Flush(); err != nil {
 		return fmt.Errorf("ndjson: %s: %w", s.name, err)
 	}
 	if s.f == nil {
 		return nil
+	}
+	if fi, err := s.f.Stat(); err != nil || !fi.Mode().IsRegular() {
+		return s.f.Close()
 	}
 	if err := s.f.Sync(); err != nil {
 		s.f.Close()
