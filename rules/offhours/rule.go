@@ -18,7 +18,7 @@ func init() {
 		Version:     "1.0.0",
 		Category:    "behaviour",
 		Severity:    rules.Medium,
-		Suppression: 24 * time.Hour,
+		Suppression: 7 * 24 * time.Hour,
 		Enabled:     true,
 		Threat:      rules.Threat("TA0001", "Initial Access", "T1078", "Valid Accounts"),
 		Params:      func() any { p := DefaultParams(); return &p },
