@@ -208,6 +208,10 @@ func (c *Chain) lookup(a netip.Addr, gen uint64) *Result {
 // network.direction for network events. Fields a parser already set (e.g. a vendor's AS) are
 // kept. It never fails; a GeoIP decode error is counted (Stats.GeoErrors) and the event goes
 // on with what was known.
+//
+// The Geo, AS and Intel values it sets are shared with the cache and with other events, so
+// that a cache hit does not allocate: later stages must treat them as read-only and replace
+// them with a copy to change them.
 func (c *Chain) Enrich(_ context.Context, ev *borderwatch.Event) error {
 	if ev.Source.IP.IsValid() {
 		c.endpoint(&ev.Source, &ev.Borderwatch.Source)
