@@ -29,5 +29,9 @@ func TestRebuild(t *testing.T) {
 		if !bytes.Equal(b, embedded) {
 			t.Errorf("%s differs from what source.json builds; run go generate ./enrich/geoip/demodb", name)
 		}
+		disk, err := os.ReadFile(filepath.Join("..", "..", "..", "testdata", "demo", name))
+		if err != nil || !bytes.Equal(disk, embedded) {
+			t.Errorf("testdata/demo/%s differs from the embedded copy (%v); run go generate ./enrich/geoip/demodb", name, err)
+		}
 	}
 }
