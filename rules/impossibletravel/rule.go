@@ -94,7 +94,7 @@ type Rule struct {
 	p         Params
 	watched   rules.CountrySet
 	users     *rules.Table[userState]
-	pending   pendingHeap
+	pending   pendingQueue
 	seq       uint64
 	watermark time.Time
 }
@@ -168,18 +168,18 @@ func (r *Rule) Evaluate(ev *borderwatch.Event, emit func(rules.Finding)) {
 	}
 	if r.relevant(ev) {
 		r.seq++
-		r.pending.push(pending{ev: ev, seq: r.seq})
+		r.pending.add(pending{ev: ev, seq: r.seq})
 	}
 	cut := r.watermark.Add(-r.p.MaxLateness)
-	for r.pending.Len() > 0 && !r.pending[0].ev.Timestamp.After(cut) {
-		r.evaluate(r.pending.pop(), emit)
+	for r.pending.len() > 0 && !r.pending.first().Timestamp.After(cut) {
+		r.evaluate(r.pending.take(), emit)
 	}
 }
 
 // Flush evaluates every held login.
 func (r *Rule) Flush(emit func(rules.Finding)) {
-	for r.pending.Len() > 0 {
-		r.evaluate(r.pending.pop(), emit)
+	for r.pending.len() > 0 {
+		r.evaluate(r.pending.take(), emit)
 	}
 }
 
@@ -401,4 +401,60 @@ func dedupe(xs ...string) []string {
 		}
 	}
 	return out
+}
+
+// pendingQueue holds logins waiting for their lateness to pass: in-order arrivals (the common
+// case) go to a FIFO, late ones to a heap; take returns the earliest of the two heads.
+type pendingQueue struct {
+	fifo []pending
+	head int
+	late pendingHeap
+}
+
+func (q *pendingQueue) len() int { return len(q.fifo) - q.head + len(q.late) }
+
+func (q *pendingQueue) add(p pending) {
+	if n := len(q.fifo); n > q.head && p.ev.Timestamp.Before(q.fifo[n-1].ev.Timestamp) {
+		q.late.push(p)
+		return
+	}
+	if q.head > 0 && q.head == len(q.fifo) {
+		q.fifo, q.head = q.fifo[:0], 0
+	} else if q.head > 4096 && q.head*2 > len(q.fifo) {
+		n := copy(q.fifo, q.fifo[q.head:])
+		clear(q.fifo[n:])
+		q.fifo, q.head = q.fifo[:n], 0
+	}
+	q.fifo = append(q.fifo, p)
+}
+
+func (q *pendingQueue) fifoFirst() bool {
+	if q.head == len(q.fifo) {
+		return false
+	}
+	if len(q.late) == 0 {
+		return true
+	}
+	f, l := q.fifo[q.head], q.late[0]
+	if !f.ev.Timestamp.Equal(l.ev.Timestamp) {
+		return f.ev.Timestamp.Before(l.ev.Timestamp)
+	}
+	return f.seq < l.seq
+}
+
+func (q *pendingQueue) first() *borderwatch.Event {
+	if q.fifoFirst() {
+		return q.fifo[q.head].ev
+	}
+	return q.late[0].ev
+}
+
+func (q *pendingQueue) take() *borderwatch.Event {
+	if q.fifoFirst() {
+		ev := q.fifo[q.head].ev
+		q.fifo[q.head] = pending{}
+		q.head++
+		return ev
+	}
+	return q.late.pop()
 }
