@@ -70,6 +70,10 @@ const fpMax = 1024
 // tailed is one followed file.
 type tailed struct {
 	fileState
+	// pos and posLine are where reading continues; Offset and Line (saved) stay at the
+	// first record still held back for format detection, so that a restart reads it again.
+	pos     int64
+	posLine int64
 	f       *os.File
 	br      *bufio.Reader
 	st      *stream
@@ -114,14 +118,14 @@ func (s *Source) follow(ctx context.Context, out borderwatch.Emitter) error {
 		}
 		if err != nil {
 			if errors.Is(err, context.Canceled) || ctx.Err() != nil {
-				return fw.save()
+				return fw.stop(ctx)
 			}
 			_ = fw.save()
 			return err
 		}
 		select {
 		case <-ctx.Done():
-			return fw.save()
+			return fw.stop(ctx)
 		case <-tick.C:
 		}
 	}
@@ -175,6 +179,9 @@ func (fw *follower) poll(ctx context.Context) error {
 				t.idle = time.Now()
 			} else if time.Since(t.idle) >= 4*fw.s.cfg.PollInterval {
 				if _, err := fw.read(ctx, t, true); err != nil {
+					return err
+				}
+				if err := fw.settle(ctx, t); err != nil {
 					return err
 				}
 				fw.s.log.Debug("stopped following rotated file", "path", t.Path, "offset", t.Offset)
@@ -239,6 +246,7 @@ func (fw *follower) open(path string, id fileID) (*tailed, error) {
 		delete(fw.saved, id)
 		if fp, n := fingerprint(f, prev.FPLen); n == prev.FPLen && fp == prev.FP {
 			t.Offset, t.Line, t.FPLen, t.FP, t.Whole = prev.Offset, prev.Line, prev.FPLen, prev.FP, prev.Whole
+			t.pos, t.posLine = prev.Offset, prev.Line
 		} else {
 			fw.s.log.Info("file changed since last run; reading it from the start", "path", path)
 		}
@@ -271,24 +279,25 @@ func (fw *follower) read(ctx context.Context, t *tailed, final bool) (grew bool,
 	}
 	size := fi.Size()
 	replaced := false
-	if size >= t.Offset && size != t.Offset && t.FPLen > 0 {
+	if size > t.pos && t.FPLen > 0 {
 		// Truncated and written again past the old offset between two polls: the first
 		// bytes are no longer the ones read before.
 		if fp, n := fingerprint(t.f, t.FPLen); n != t.FPLen || fp != t.FP {
 			replaced = true
 		}
 	}
-	if size < t.Offset || replaced {
-		fw.s.log.Info("file truncated; reading it from the start", "path", t.Path, "size", size, "offset", t.Offset)
+	if size < t.pos || replaced {
+		fw.s.log.Info("file truncated; reading it from the start", "path", t.Path, "size", size, "offset", t.pos)
 		t.Offset, t.Line, t.FPLen, t.FP, t.Whole = 0, 0, 0, 0, false
+		t.pos, t.posLine = 0, 0
 		t.lineFr = false
 		t.st = fw.s.newStream(fw.out, InputFile, t.Path, FrameLines)
 		fw.dirty = true
 	}
-	if t.Whole || size == t.Offset {
+	if t.Whole || size == t.pos {
 		return false, nil
 	}
-	if _, err := t.f.Seek(t.Offset, io.SeekStart); err != nil {
+	if _, err := t.f.Seek(t.pos, io.SeekStart); err != nil {
 		return false, nil
 	}
 	if t.br == nil {
@@ -296,7 +305,7 @@ func (fw *follower) read(ctx context.Context, t *tailed, final bool) (grew bool,
 	} else {
 		t.br.Reset(t.f)
 	}
-	if !t.lineFr && t.Offset == 0 {
+	if !t.lineFr && t.pos == 0 {
 		// Compressed files and JSON documents spread over lines are complete when they
 		// appear (rotated archives, API exports): read them whole, once.
 		if b, _ := t.br.Peek(2); len(b) == 2 && b[0] == 0x1f && b[1] == 0x8b {
@@ -313,9 +322,9 @@ func (fw *follower) read(ctx context.Context, t *tailed, final bool) (grew bool,
 		t.st.framing = framing
 		t.lineFr = true
 	}
-	start := t.Offset
-	lr := newLineReader(t.br, fw.s.cfg.MaxLine, final, t.Line, t.Offset)
-	if t.Offset == 0 {
+	start := t.pos
+	lr := newLineReader(t.br, fw.s.cfg.MaxLine, final, t.posLine, t.pos)
+	if t.pos == 0 {
 		// Skip a UTF-8 byte order mark.
 		if b, _ := t.br.Peek(3); len(b) == 3 && string(b) == string(utf8BOM) {
 			_, _ = t.br.Discard(3)
@@ -330,15 +339,43 @@ func (fw *follower) read(ctx context.Context, t *tailed, final bool) (grew bool,
 		if err := t.st.handle(ctx, rec, line, tooLong); err != nil {
 			return true, err
 		}
-		t.Offset, t.Line = lr.consumed(), line
-	}
-	if t.Offset != start {
-		fw.dirty = true
-		if t.FPLen < fpMax && t.FPLen < int(t.Offset) {
-			t.FP, t.FPLen = fingerprint(t.f, int(min(t.Offset, fpMax)))
+		t.pos, t.posLine = lr.consumed(), line
+		if len(t.st.pending) == 0 {
+			t.Offset, t.Line = t.pos, t.posLine
 		}
 	}
-	return t.Offset != start, nil
+	if t.pos != start {
+		fw.dirty = true
+		if t.FPLen < fpMax && t.FPLen < int(t.pos) {
+			t.FP, t.FPLen = fingerprint(t.f, int(min(t.pos, fpMax)))
+		}
+	}
+	return t.pos != start, nil
+}
+
+// settle reports the records of t still held back for format detection (the file ends
+// before its format is known) and moves the saved offset past them.
+func (fw *follower) settle(ctx context.Context, t *tailed) error {
+	if t.st == nil || len(t.st.pending) == 0 {
+		return nil
+	}
+	if err := t.st.finish(ctx); err != nil {
+		return err
+	}
+	t.Offset, t.Line = t.pos, t.posLine
+	fw.dirty = true
+	return nil
+}
+
+// stop settles every file and saves the offsets.
+func (fw *follower) stop(ctx context.Context) error {
+	ctx = context.WithoutCancel(ctx)
+	var errs []error
+	for _, t := range fw.files {
+		errs = append(errs, fw.settle(ctx, t))
+	}
+	errs = append(errs, fw.save())
+	return errors.Join(errs...)
 }
 
 // readWhole reads a compressed or multi-line JSON file in one go and marks it done.
@@ -351,6 +388,7 @@ func (fw *follower) readWhole(ctx context.Context, t *tailed, size int64) error 
 	}
 	fw.s.stats.Files.Add(^uint64(0)) // readStream counted the file again
 	t.Offset, t.Whole = size, true
+	t.pos = size
 	t.FP, t.FPLen = fingerprint(t.f, int(min(size, fpMax)))
 	fw.dirty = true
 	return nil

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -340,4 +341,62 @@ func TestFollowTruncatedAndRegrown(t *testing.T) {
 	waitFor(t, &c, 23)
 	time.Sleep(500 * time.Millisecond)
 	checkOnce(t, &c, 23)
+}
+
+// Records held back while a followed file's format is unknown are neither lost nor kept
+// silently: when the format shows up they are parsed; when the follower stops first they are
+// rejected, and a restart does not read them again.
+func TestFollowHeldRecords(t *testing.T) {
+	dir, state := t.TempDir(), t.TempDir()
+	known := filepath.Join(dir, "late.log")
+	unknown := filepath.Join(dir, "never.log")
+	os.WriteFile(known, []byte("banner line one\nbanner line two\n"), 0o644)
+	os.WriteFile(unknown, []byte("what is this\nand this\n"), 0o644)
+
+	var c logstest.Collector
+	f := startFollow(t, &c, state, filepath.Join(dir, "*.log"))
+	time.Sleep(100 * time.Millisecond)
+	if evs, rej := c.Snapshot(); len(evs) != 0 || len(rej) != 0 {
+		t.Fatalf("before any format is known: %d events, %d rejections", len(evs), len(rej))
+	}
+	fh, err := os.OpenFile(known, os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fh.WriteString("seq=1 now the format is known\n")
+	fh.Close()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		evs, rej := c.Snapshot()
+		if len(evs) == 1 && len(rej) == 2 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("got %d events and %d rejections, want 1 and 2 (the banners, by seqtest)", len(evs), len(rej))
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	f.stop(t)
+	_, rej := c.Snapshot()
+	var never, banners int
+	for _, r := range rej {
+		switch {
+		case r.Format == "detect" && strings.HasPrefix(r.Where, unknown+":"):
+			never++
+		case r.Format == "seqtest" && strings.HasPrefix(r.Where, known+":"):
+			banners++
+		default:
+			t.Errorf("unexpected rejection %s", r.Error())
+		}
+	}
+	if never != 2 || banners != 2 {
+		t.Fatalf("rejections: %d from never.log (want 2, at stop), %d banners (want 2)", never, banners)
+	}
+	// A restart reads nothing again.
+	f = startFollow(t, &c, state, filepath.Join(dir, "*.log"))
+	time.Sleep(150 * time.Millisecond)
+	f.stop(t)
+	if evs, rej := c.Snapshot(); len(evs) != 1 || len(rej) != 4 {
+		t.Fatalf("after restart: %d events, %d rejections; want 1 and 4", len(evs), len(rej))
+	}
 }
