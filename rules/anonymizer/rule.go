@@ -33,9 +33,12 @@ type Params struct {
 	// ignored. The highest matching weight wins.
 	Weights map[string]float64 `yaml:"weights"`
 	// ProviderBonus adds to the score for named providers (lowercase labels).
-	ProviderBonus   map[string]float64 `yaml:"provider_bonus"`
-	VendorProxy     float64            `yaml:"vendor_proxy"` // score when only the log vendor says "proxy" (0 ignores it)
-	IncludeFailures bool               `yaml:"include_failures"`
+	ProviderBonus map[string]float64 `yaml:"provider_bonus"`
+	VendorProxy   float64            `yaml:"vendor_proxy"` // score when only the log vendor says "proxy" (0 ignores it)
+	// GeoMismatch is the score when the log vendor's own geolocation (client.geo) puts the
+	// login in another country than our GeoIP does: a tunnel the vendor saw through (0 ignores it).
+	GeoMismatch     float64 `yaml:"geo_mismatch"`
+	IncludeFailures bool    `yaml:"include_failures"`
 }
 
 // DefaultParams returns the defaults: Tor and residential proxies above named anonymous VPNs,
@@ -48,6 +51,7 @@ func DefaultParams() Params {
 		},
 		ProviderBonus: map[string]float64{"astrill": 20},
 		VendorProxy:   55,
+		GeoMismatch:   45,
 	}
 }
 
@@ -132,6 +136,15 @@ func (r *Rule) Evaluate(ev *borderwatch.Event, emit func(rules.Finding)) {
 			}
 		}
 	}
+	if r.p.GeoMismatch > 0 {
+		if gc, vc := rules.Country(&ev.Source), rules.Country(ev.Client); gc != "" && vc != "" && gc != vc {
+			matched = append(matched, "vendor_geo:"+vc)
+			reasons = append(reasons, fmt.Sprintf("the log vendor places the login in %s, GeoIP in %s: a tunnel between them", vc, gc))
+			if r.p.GeoMismatch > best {
+				best, kind = r.p.GeoMismatch, "tunnel"
+			}
+		}
+	}
 	if best == 0 {
 		return
 	}
@@ -186,6 +199,8 @@ func label(kind string) string {
 		return "hosting provider"
 	case "relay":
 		return "privacy relay"
+	case "tunnel":
+		return "tunnel (vendor and GeoIP disagree on the country)"
 	}
 	return strings.ReplaceAll(kind, "_", " ")
 }

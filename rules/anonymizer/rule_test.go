@@ -21,6 +21,10 @@ func TestAnonymizerLogin(t *testing.T) {
 	yes := true
 	vendorProxy := Login(t0, "erin", "198.51.100.77", Chicago, "success")
 	vendorProxy.Borderwatch.Vendor = &borderwatch.Vendor{IsProxy: &yes}
+	geoMismatch := Login(t0, "erin", "198.51.100.79", Chicago, "success")
+	geoMismatch.Client = &borderwatch.Endpoint{Geo: &borderwatch.Geo{CountryISOCode: "CN"}}
+	geoAgree := Login(t0, "erin", "198.51.100.80", Chicago, "success")
+	geoAgree.Client = &borderwatch.Endpoint{Geo: &borderwatch.Geo{CountryISOCode: "US"}}
 	vendorAstrill := Login(t0, "erin", "198.51.100.78", Chicago, "success")
 	vendorAstrill.Borderwatch.Vendor = &borderwatch.Vendor{Tunnels: []string{"Astrill VPN"}}
 	tests := []struct {
@@ -35,6 +39,8 @@ func TestAnonymizerLogin(t *testing.T) {
 		{"private relay is informational", "low", "privacy relay", Login(t0, "alice", "172.224.0.1", place([]string{"relay"}, "icloud"), "success")},
 		{"vendor says proxy", "medium", "through a proxy", vendorProxy},
 		{"vendor tunnel naming astrill", "high", "astrill", vendorAstrill},
+		{"vendor geolocation disagrees with GeoIP", "medium", "through a tunnel (vendor and GeoIP disagree on the country)", geoMismatch},
+		{"vendor geolocation agrees", "", "", geoAgree},
 		{"failed login is not counted", "", "", Login(t0, "alice", "185.220.101.1", place([]string{"tor"}, ""), "failure")},
 		{"corporate range is not an anonymizer", "", "", Login(t0, "alice", "198.51.100.1", place([]string{"corporate", "vpn"}, "corp"), "success")},
 		{"residential ISP is quiet", "", "", Login(t0, "alice", "198.51.100.1", Chicago, "success")},
