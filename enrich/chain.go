@@ -163,7 +163,9 @@ func (c *Chain) Lookup(a netip.Addr) *Result {
 }
 
 func (c *Chain) lookup(a netip.Addr, gen uint64) *Result {
-	r := &Result{IP: a, Public: netdir.IsPublic(a), gen: gen, Direction: borderwatch.DirectionExternal}
+	// A NAT64 address stands for the IPv4 peer it embeds: look that one up everywhere.
+	ga := netdir.GeoAddr(a)
+	r := &Result{IP: a, Public: netdir.IsPublic(ga), gen: gen, Direction: borderwatch.DirectionExternal}
 	rec, err := c.geo.Lookup(a)
 	if err != nil {
 		r.Err = err.Error()
@@ -178,13 +180,13 @@ func (c *Chain) lookup(a netip.Addr, gen uint64) *Result {
 	if rec.AS != nil {
 		asn = rec.AS.Number
 	}
-	hits := c.ranges.Table().Lookup(a, asn)
+	hits := c.ranges.Table().Lookup(ga, asn)
 	in := borderwatch.Intel{
 		Internal:    c.nets.Internal(a),
 		Lists:       hits.Lists,
 		Categories:  hits.Categories,
 		Anonymous:   rec.Anonymous,
-		Allowlisted: c.allow.Addr(a, asn),
+		Allowlisted: c.allow.Addr(ga, asn),
 	}
 	if in.Internal {
 		r.Direction = borderwatch.DirectionInternal

@@ -123,6 +123,15 @@ func TestEnrichAuthEvent(t *testing.T) {
 	}
 }
 
+func TestNAT64(t *testing.T) {
+	cfg, _ := testConfig(t)
+	c := newChain(t, cfg)
+	r := c.Lookup(netip.MustParseAddr("64:ff9b::5102:450a")) // 81.2.69.10
+	if r.Geo == nil || r.Geo.CityName != "Berlin" || r.Intel == nil || len(r.Intel.Lists) != 1 || r.Intel.Lists[0].Name != "nordvpn" {
+		t.Fatalf("result = %+v intel %+v", r, r.Intel)
+	}
+}
+
 func TestASNListMatch(t *testing.T) {
 	cfg, _ := testConfig(t)
 	c := newChain(t, cfg)

@@ -254,12 +254,13 @@ func (d *DB) Sources() []Source {
 // whatever the other databases knew.
 func (d *DB) Errors() uint64 { return d.errors.Load() }
 
-// Lookup returns what the databases know of a. Addresses that are not public (private,
-// loopback, CGNAT, documentation, multicast, ...) are never looked up and yield an empty
-// Record. A decode error is returned together with what could be decoded.
+// Lookup returns what the databases know of a. An IPv4 address embedded in an IPv4-mapped or
+// well-known NAT64 (64:ff9b::/96) address is looked up as IPv4. Addresses that are not public
+// (private, loopback, CGNAT, documentation, multicast, ...) are never looked up and yield an
+// empty Record. A decode error is returned together with what could be decoded.
 func (d *DB) Lookup(a netip.Addr) (Record, error) {
 	var rec Record
-	a = a.Unmap()
+	a = netdir.GeoAddr(a)
 	if !netdir.IsPublic(a) {
 		return rec, nil
 	}

@@ -68,3 +68,14 @@ func TestValidate(t *testing.T) {
 		t.Fatalf("err = %v", err)
 	}
 }
+
+func TestGeoAddr(t *testing.T) {
+	for in, want := range map[string]string{
+		"64:ff9b::5ff6:800a": "95.246.128.10", "::ffff:8.8.8.8": "8.8.8.8", "2600::1": "2600::1", "8.8.4.4": "8.8.4.4",
+		"64:ff9b:1::1": "64:ff9b:1::1",
+	} {
+		if got := GeoAddr(netip.MustParseAddr(in)); got.String() != want {
+			t.Errorf("GeoAddr(%s) = %s, want %s", in, got, want)
+		}
+	}
+}

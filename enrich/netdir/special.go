@@ -45,3 +45,17 @@ func IsPublic(a netip.Addr) bool {
 	}
 	return true
 }
+
+// nat64 is the well-known NAT64 prefix (RFC 6052): its addresses carry an IPv4 address.
+var nat64 = netip.MustParsePrefix("64:ff9b::/96")
+
+// GeoAddr returns the address to look up in GeoIP for a: the IPv4 address embedded in an
+// IPv4-mapped or well-known NAT64 address (64:ff9b::/96), else a itself.
+func GeoAddr(a netip.Addr) netip.Addr {
+	a = a.Unmap()
+	if a.Is6() && nat64.Contains(a) {
+		b := a.As16()
+		return netip.AddrFrom4([4]byte{b[12], b[13], b[14], b[15]})
+	}
+	return a
+}
