@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"slices"
 	"sort"
+	"sync"
 	"time"
 
 	"github.com/borderwatch/borderwatch"
@@ -17,8 +18,9 @@ import (
 // Engine runs the configured rules over events and turns their findings into alerts. It
 // implements borderwatch.Rule and borderwatch.Flusher; Close saves state and releases the state
 // file. An Engine is used by one goroutine at a time (the pipeline's rule stage); Stats may be
-// called concurrently.
+// called concurrently (for metrics).
 type Engine struct {
+	mu    sync.Mutex // guards everything below against Stats readers
 	log   *slog.Logger
 	cfg   Config
 	rules []*ruleRun
@@ -134,6 +136,8 @@ func (e *Engine) Enabled() []string {
 
 // Stats returns each enabled rule's counters by name.
 func (e *Engine) Stats() map[string]RuleStats {
+	e.mu.Lock()
+	defer e.mu.Unlock()
 	out := make(map[string]RuleStats, len(e.rules))
 	for _, r := range e.rules {
 		out[r.def.Name] = r.stats
@@ -147,6 +151,8 @@ func (e *Engine) Evaluate(ctx context.Context, ev *borderwatch.Event) ([]*border
 	if ev == nil || ev.Event.Kind == borderwatch.KindAlert {
 		return nil, nil
 	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
 	if ev.Timestamp.After(e.watermark) {
 		e.watermark = ev.Timestamp
 	}
@@ -178,6 +184,8 @@ func (e *Engine) Evaluate(ctx context.Context, ev *borderwatch.Event) ([]*border
 // Flush releases what rules hold back, closes every suppression window (emitting summaries for
 // those that folded repeats) and saves state.
 func (e *Engine) Flush(ctx context.Context) ([]*borderwatch.Event, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
 	for _, r := range e.rules {
 		if fd, ok := r.det.(FlushingDetector); ok {
 			fd.Flush(r.emit)
@@ -193,6 +201,8 @@ func (e *Engine) Flush(ctx context.Context) ([]*borderwatch.Event, error) {
 
 // Close saves state and releases the state file. It is safe to call more than once.
 func (e *Engine) Close() error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
 	if e.closed || e.store == nil {
 		e.closed = true
 		return nil

@@ -280,3 +280,28 @@ func run(t *testing.T, e *rules.Engine, evs []*borderwatch.Event) []*borderwatch
 	}
 	return append(out, a...)
 }
+
+// Stats may be read (by a metrics endpoint) while the pipeline evaluates; run with -race.
+func TestStatsWhileEvaluating(t *testing.T) {
+	e, err := rules.New(only(rules.DefaultConfig(), "watched_country"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close()
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for range 200 {
+			_ = e.Stats()
+		}
+	}()
+	for i := range 200 {
+		if _, err := e.Evaluate(context.Background(), Login(t0.Add(time.Duration(i)*time.Hour), "al", "203.0.113.9", Moscow, "success")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	<-done
+	if s := e.Stats()["watched_country"]; s.Findings != 200 || s.Alerts == 0 {
+		t.Fatalf("stats %+v", s)
+	}
+}
