@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs throwaway Elasticsearch nodes for borderwatch's integration, fault and security tests.
 #
+#   scripts/elasticsearch.sh fetch              download (once) and unpack the distribution; no node
 #   scripts/elasticsearch.sh start  [options]   download (once), unpack and start a node; idempotent
 #   scripts/elasticsearch.sh stop   [options]   stop the node (TERM, then KILL after 30 s)
 #   scripts/elasticsearch.sh kill   [options]   kill -9 the node (fault tests)
@@ -125,6 +126,9 @@ prepare_tls() {
 			--dns localhost --ip 127.0.0.1 --ip ::1 --name node --out "$conf/certs/node.zip" >/dev/null
 		unzip -q -o "$conf/certs/node.zip" -d "$conf/certs"
 	fi
+	# The node presents its whole chain (leaf, then CA), as an auto-configured node does, so
+	# that clients can pin the CA by fingerprint.
+	cat "$conf/certs/node/node.crt" "$conf/certs/ca/ca.crt" >"$conf/certs/node/chain.crt"
 	ES_PATH_CONF="$conf" ES_JAVA_HOME="$(java_home)" "$bin/elasticsearch-users" userdel "$es_user" >/dev/null 2>&1 || true
 	ES_PATH_CONF="$conf" ES_JAVA_HOME="$(java_home)" "$bin/elasticsearch-users" useradd "$es_user" -p "$es_password" -r superuser
 }
@@ -154,7 +158,7 @@ start() {
 		prepare_tls
 		sec=(-E xpack.security.enabled=true -E xpack.security.http.ssl.enabled=true
 			-E xpack.security.http.ssl.key=certs/node/node.key
-			-E xpack.security.http.ssl.certificate=certs/node/node.crt
+			-E xpack.security.http.ssl.certificate=certs/node/chain.crt
 			-E xpack.security.http.ssl.certificate_authorities=certs/ca/ca.crt
 			-E xpack.security.transport.ssl.enabled=false)
 		touch "$inst/tls"
@@ -219,6 +223,7 @@ logs() {
 }
 
 case "$cmd" in
+fetch) fetch ;;
 start) start ;;
 stop) stop ;;
 kill)
@@ -241,7 +246,7 @@ env)
 	;;
 logs) logs ;;
 *)
-	sed -n '2,25p' "$0" | sed 's/^# \{0,1\}//' >&2
+	sed -n '2,26p' "$0" | sed 's/^# \{0,1\}//' >&2
 	exit 2
 	;;
 esac

@@ -12,6 +12,7 @@ import (
 	"github.com/borderwatch/borderwatch/metrics"
 	"github.com/borderwatch/borderwatch/report"
 	"github.com/borderwatch/borderwatch/rules"
+	"github.com/borderwatch/borderwatch/sink/elasticsearch"
 )
 
 // Config is borderwatch's whole configuration. Each area owns its section type (with yaml
@@ -27,6 +28,8 @@ type Config struct {
 	Enrich   enrich.Config  `yaml:"enrich"`
 	Report   report.Config  `yaml:"report"`
 	Metrics  metrics.Config `yaml:"metrics"`
+
+	Elasticsearch elasticsearch.Config `yaml:"elasticsearch"`
 }
 
 // ObserverConfig names this sensor in every event (observer.*).
@@ -61,6 +64,8 @@ func defaultConfig() Config {
 		Enrich:   enrich.DefaultConfig(),
 		Report:   report.DefaultConfig(),
 		Metrics:  metrics.DefaultConfig(),
+
+		Elasticsearch: elasticsearch.DefaultConfig(),
 	}
 }
 

@@ -120,6 +120,7 @@ func commands() []*cli.Command {
 		stateCommand(),
 		versionCommand(),
 		auditCommand(),
+		esCommand(),
 		completionCommand(),
 		manCommand(),
 	}

@@ -38,6 +38,12 @@ func buildSinks(ctx context.Context, cfg *Config, e *env) (sinks []borderwatch.S
 				return sinks, err
 			}
 			sinks = append(sinks, s)
+		case "elasticsearch":
+			s, err := newESSink(ctx, cfg, e)
+			if err != nil {
+				return sinks, err
+			}
+			sinks = append(sinks, s)
 		default:
 			return sinks, fmt.Errorf("output %q is not available in this build", name)
 		}

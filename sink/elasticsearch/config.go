@@ -21,12 +21,12 @@ const (
 // Config configures the Elasticsearch output. Start from DefaultConfig; the zero value is not
 // valid.
 type Config struct {
-	URLs         []string      `yaml:"urls"`          // one or more nodes, e.g. https://es1:9200
-	CloudID      string        `yaml:"cloud_id"`      // Elastic Cloud deployment id (instead of urls)
-	Username     string        `yaml:"username"`      // basic auth
-	Password     Secret        `yaml:"password"`      // basic auth; "env:NAME", "file:/path" or the value
-	APIKey       Secret        `yaml:"api_key"`       // base64 "id:key" API key
-	ServiceToken Secret        `yaml:"service_token"` // service account token
+	URLs         []string      `yaml:"urls"`                        // one or more nodes, e.g. https://es1:9200
+	CloudID      string        `yaml:"cloud_id"`                    // Elastic Cloud deployment id (instead of urls)
+	Username     string        `yaml:"username"`                    // basic auth
+	Password     Secret        `yaml:"password" secret:"true"`      // basic auth; "env:NAME", "file:/path" or the value
+	APIKey       Secret        `yaml:"api_key" secret:"true"`       // base64 "id:key" API key; same forms
+	ServiceToken Secret        `yaml:"service_token" secret:"true"` // service account token; same forms
 	TLS          TLSConfig     `yaml:"tls"`
 	Compression  bool          `yaml:"compression"`  // gzip request bodies
 	Timeout      time.Duration `yaml:"timeout"`      // one HTTP request, including the response
@@ -227,57 +227,52 @@ func redactURL(u *url.URL) string {
 }
 
 // Secret is a credential given as "env:NAME" (read from the environment), "file:/path" (read
-// from a file, trailing newline removed) or literally. It never prints its value: String,
-// MarshalYAML and LogValue give "[redacted]". The zero value is "not set".
-type Secret struct{ spec string }
+// from a file, trailing newline removed) or literally. It is a string type so that YAML and
+// BORDERWATCH_* environment variables set it like any other key, and it never prints its
+// value: String, MarshalYAML and LogValue give "[redacted]" for literal values. The zero value
+// is "not set".
+type Secret string
 
 // NewSecret returns a Secret from its spec.
-func NewSecret(spec string) Secret { return Secret{spec: spec} }
+func NewSecret(spec string) Secret { return Secret(spec) }
 
 // IsZero reports whether the secret is unset.
-func (s Secret) IsZero() bool { return s.spec == "" }
+func (s Secret) IsZero() bool { return s == "" }
 
 // String hides the value.
 func (s Secret) String() string {
-	if s.spec == "" {
+	if s == "" {
 		return ""
 	}
 	return "[redacted]"
 }
 
+// GoString hides the value from %#v too.
+func (s Secret) GoString() string { return `"` + s.String() + `"` }
+
 // MarshalYAML hides literal values and keeps env: and file: references.
 func (s Secret) MarshalYAML() (any, error) {
-	if strings.HasPrefix(s.spec, "env:") || strings.HasPrefix(s.spec, "file:") || s.spec == "" {
-		return s.spec, nil
+	if strings.HasPrefix(string(s), "env:") || strings.HasPrefix(string(s), "file:") || s == "" {
+		return string(s), nil
 	}
 	return "[redacted]", nil
 }
 
-// UnmarshalYAML reads the spec.
-func (s *Secret) UnmarshalYAML(unmarshal func(any) error) error {
-	return unmarshal(&s.spec)
-}
-
-// UnmarshalText reads the spec (environment variables and flags).
-func (s *Secret) UnmarshalText(b []byte) error {
-	s.spec = string(b)
-	return nil
-}
-
 // Resolve returns the secret's value.
 func (s Secret) Resolve() (string, error) {
+	spec := string(s)
 	switch {
-	case s.spec == "":
+	case spec == "":
 		return "", nil
-	case strings.HasPrefix(s.spec, "env:"):
-		name := strings.TrimPrefix(s.spec, "env:")
+	case strings.HasPrefix(spec, "env:"):
+		name := strings.TrimPrefix(spec, "env:")
 		v, ok := os.LookupEnv(name)
 		if !ok || v == "" {
 			return "", fmt.Errorf("environment variable %s is not set", name)
 		}
 		return v, nil
-	case strings.HasPrefix(s.spec, "file:"):
-		path := strings.TrimPrefix(s.spec, "file:")
+	case strings.HasPrefix(spec, "file:"):
+		path := strings.TrimPrefix(spec, "file:")
 		b, err := os.ReadFile(path)
 		if err != nil {
 			return "", fmt.Errorf("secret file: %w", err)
@@ -288,6 +283,6 @@ func (s Secret) Resolve() (string, error) {
 		}
 		return v, nil
 	default:
-		return s.spec, nil
+		return spec, nil
 	}
 }
