@@ -196,9 +196,12 @@ type Observer struct {
 
 // Interface names an observer's network interface (observer.ingress.interface.name).
 type Interface struct {
-	Interface struct {
-		Name string `json:"name,omitempty"`
-	} `json:"interface"`
+	Interface InterfaceName `json:"interface"`
+}
+
+// InterfaceName is observer.ingress.interface.
+type InterfaceName struct {
+	Name string `json:"name,omitempty"`
 }
 
 // Related is the ECS related.* object; Normalize fills it.

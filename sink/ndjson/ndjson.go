@@ -5,7 +5,6 @@ package ndjson
 import (
 	"bufio"
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -20,7 +19,7 @@ type Sink struct {
 	f          *os.File // nil when writing to a stream we do not own
 	name       string
 	alertsOnly bool
-	enc        *json.Encoder
+	buf        []byte // reused document buffer
 }
 
 var _ borderwatch.Sink = (*Sink)(nil)
@@ -32,10 +31,7 @@ type Options struct {
 
 // New writes to w, which the caller keeps owning (Close flushes but does not close it).
 func New(w io.Writer, opt Options) *Sink {
-	s := &Sink{w: bufio.NewWriterSize(w, 256<<10), name: "stream", alertsOnly: opt.AlertsOnly}
-	s.enc = json.NewEncoder(s.w)
-	s.enc.SetEscapeHTML(false)
-	return s
+	return &Sink{w: bufio.NewWriterSize(w, 256<<10), name: "stream", alertsOnly: opt.AlertsOnly}
 }
 
 // Create appends to the file at path, creating it with mode 0640 if needed.
@@ -55,7 +51,8 @@ func (s *Sink) Publish(_ context.Context, evs []*borderwatch.Event) error {
 		if s.alertsOnly && ev.Event.Kind != borderwatch.KindAlert {
 			continue
 		}
-		if err := s.enc.Encode(ev); err != nil { // Encode appends the newline
+		s.buf = append(ev.AppendJSON(s.buf[:0]), '\n')
+		if _, err := s.w.Write(s.buf); err != nil {
 			return fmt.Errorf("ndjson: %s: %w", s.name, err)
 		}
 	}
