@@ -72,6 +72,18 @@ func (t *Table[V]) Upsert(k string, now time.Time) *V {
 	return &e.Value
 }
 
+// UpsertBytes is Upsert for a key held in a byte slice: it allocates the key string only when
+// the entry is new.
+func (t *Table[V]) UpsertBytes(k []byte, now time.Time) *V {
+	if e := t.m[string(k)]; e != nil && (t.ttl <= 0 || now.Sub(e.Seen) <= t.ttl) {
+		if now.After(e.Seen) {
+			e.Seen = now
+		}
+		return &e.Value
+	}
+	return t.Upsert(string(k), now)
+}
+
 // Delete removes k.
 func (t *Table[V]) Delete(k string) { delete(t.m, k) }
 

@@ -2,6 +2,7 @@ package sharedsource
 
 import (
 	"fmt"
+	"net/netip"
 	"sort"
 	"strings"
 	"time"
@@ -62,14 +63,18 @@ func (p *Params) Validate() error {
 }
 
 type seen struct {
-	T   time.Time `json:"t"`
-	Ref string    `json:"ref"`
-	IP  string    `json:"ip,omitempty"` // for subnet keys
+	T   time.Time  `json:"t"`
+	Ref string     `json:"ref"`
+	IP  netip.Addr `json:"ip,omitzero"` // for subnet keys
 }
 
+// keyState is what one address or subnet has seen. Nearly every address only ever sees one
+// user: that one is kept inline, and the map is made when a second user comes.
 type keyState struct {
-	Users  map[string]seen `json:"users"`
-	Oldest time.Time       `json:"oldest"` // the oldest entry in Users: no pruning needed before Oldest+Window
+	User   string          `json:"user,omitempty"` // the only user so far (Users is nil)
+	Seen   seen            `json:"seen,omitzero"`
+	Users  map[string]seen `json:"users,omitempty"`
+	Oldest time.Time       `json:"oldest,omitzero"` // the oldest entry in Users: no pruning needed before Oldest+Window
 }
 
 // Rule is the configured shared_source rule. Not safe for concurrent use.
@@ -107,24 +112,33 @@ func (r *Rule) Evaluate(ev *borderwatch.Event, emit func(rules.Finding)) {
 	if !ip.IsGlobalUnicast() || ip.IsPrivate() {
 		return
 	}
-	ipKey := ip.String()
-	r.count(ev, r.byIP, ipKey, false, user, r.p.MinUsers, ipKey, emit)
+	var buf [64]byte
+	r.count(ev, r.byIP, ip.AppendTo(buf[:0]), false, user, r.p.MinUsers, emit)
 	if r.p.Subnet && (in == nil || len(in.Categories) == 0) {
 		bits := r.p.SubnetBitsV4
 		if ip.Is6() {
 			bits = r.p.SubnetBitsV6
 		}
 		pfx, _ := ip.Prefix(bits)
-		netKey := pfx.String()
-		r.count(ev, r.byNet, netKey, true, user, r.p.SubnetMinUsers, "residential subnet "+netKey, emit)
+		r.count(ev, r.byNet, pfx.AppendTo(buf[:0]), true, user, r.p.SubnetMinUsers, emit)
 	}
 }
 
-func (r *Rule) count(ev *borderwatch.Event, tab *rules.Table[keyState], key string, subnet bool, user string, minUsers int, what string, emit func(rules.Finding)) {
+func (r *Rule) count(ev *borderwatch.Event, tab *rules.Table[keyState], keyBytes []byte, subnet bool, user string, minUsers int, emit func(rules.Finding)) {
 	now := ev.Timestamp
-	st := tab.Upsert(key, now)
+	st := tab.UpsertBytes(keyBytes, now)
+	s := seen{T: now, Ref: rules.DocRef(ev)}
+	if subnet {
+		s.IP = ev.Source.IP.Unmap()
+	}
 	if st.Users == nil {
-		st.Users = map[string]seen{}
+		if st.User == "" || st.User == user || now.Sub(st.Seen.T) > r.p.Window {
+			st.User, st.Seen = user, s // still one user: nothing to count (min_users >= 2)
+			return
+		}
+		st.Users = map[string]seen{st.User: st.Seen}
+		st.Oldest = st.Seen.T
+		st.User, st.Seen = "", seen{}
 	}
 	if len(st.Users) > 0 && now.Sub(st.Oldest) > r.p.Window {
 		st.Oldest = now
@@ -140,10 +154,6 @@ func (r *Rule) count(ev *borderwatch.Event, tab *rules.Table[keyState], key stri
 	if !known && len(st.Users) >= r.p.MaxUsersPerKey {
 		return
 	}
-	s := seen{T: now, Ref: rules.DocRef(ev)}
-	if subnet {
-		s.IP = ev.Source.IP.Unmap().String()
-	}
 	if len(st.Users) == 0 || now.Before(st.Oldest) {
 		st.Oldest = now
 	}
@@ -154,13 +164,18 @@ func (r *Rule) count(ev *borderwatch.Event, tab *rules.Table[keyState], key stri
 	}
 	if subnet {
 		// One address for everyone is the per-address alert's case; a subnet needs several.
-		ips := map[string]bool{}
+		ips := map[netip.Addr]bool{}
 		for _, s := range st.Users {
 			ips[s.IP] = true
 		}
 		if len(ips) < 2 {
 			return
 		}
+	}
+	key := string(keyBytes)
+	what := key
+	if subnet {
+		what = "residential subnet " + key
 	}
 	users := make([]string, 0, n)
 	var refs []string
