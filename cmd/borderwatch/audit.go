@@ -63,6 +63,7 @@ Examples:
 			&cli.StringFlag{Name: "timezone", Usage: "read time stamps without a zone in `ZONE` (IANA name, default UTC)"},
 			&cli.StringFlag{Name: "progress", Value: "auto", Usage: "progress display `MODE`: auto (a bar on a terminal, else log lines), bar, log or none"},
 			&cli.DurationFlag{Name: "progress-interval", Value: 10 * time.Second, Usage: "`INTERVAL` between progress log lines"},
+			&cli.BoolFlag{Name: "from-elasticsearch", Usage: "also read the window's authentication events of every sensor back from Elasticsearch (elasticsearch.* settings)"},
 		}, outputFlags()...),
 		Action: func(c *cli.Context) error {
 			opts, err := auditOptionsFrom(c, time.Now())
@@ -84,7 +85,7 @@ Examples:
 			if err != nil {
 				return err
 			}
-			if len(cfg.Logs.Paths) == 0 && len(cfg.Logs.Inputs) == 0 {
+			if len(cfg.Logs.Paths) == 0 && len(cfg.Logs.Inputs) == 0 && !opts.FromES {
 				return usageErrorf("audit: give at least one PATH (a file, glob or directory) or set logs.paths")
 			}
 			return runAudit(c.Context, cfg, e, opts)
@@ -102,13 +103,14 @@ type auditOptions struct {
 	LedgerRetain     time.Duration
 	Progress         string // bar | log | none
 	ProgressInterval time.Duration
+	FromES           bool // read authentication events back from Elasticsearch too
 	Version          string
 	Now              time.Time
 }
 
 func auditOptionsFrom(c *cli.Context, now time.Time) (auditOptions, error) {
 	o := auditOptions{HTML: c.String("report-html"), JSON: c.String("report-json"), Quiet: c.Bool("quiet"),
-		Ledger: c.String("ledger"), LedgerRetain: c.Duration("ledger-retain"), ProgressInterval: c.Duration("progress-interval"),
+		Ledger: c.String("ledger"), LedgerRetain: c.Duration("ledger-retain"), ProgressInterval: c.Duration("progress-interval"), FromES: c.Bool("from-elasticsearch"),
 		Version: version + " (" + commit + ")", Now: now.UTC()}
 	var err error
 	if s := c.String("since"); s != "" {
@@ -198,6 +200,13 @@ func runAudit(ctx context.Context, cfg *Config, e *env, o auditOptions) error {
 			return usageError(fmt.Errorf("audit: %w", err))
 		}
 		sources = append(sources, &windowSource{Source: src, w: win})
+	}
+	if o.FromES {
+		src, err := esAuditSource(cfg, e, o.Since, o.Until)
+		if err != nil {
+			return usageError(err)
+		}
+		sources = append(sources, src)
 	}
 	if len(sources) == 0 {
 		return usageErrorf("audit: no file inputs configured (listeners are not read by audit)")

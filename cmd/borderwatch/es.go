@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/urfave/cli/v2"
 
@@ -89,4 +90,17 @@ func newESSink(ctx context.Context, cfg *Config, e *env) (borderwatch.Sink, erro
 		return nil, fmt.Errorf("output elasticsearch: %w", err)
 	}
 	return s, nil
+}
+
+// esAuditSource reads the authentication events of [since, until) back from Elasticsearch in
+// time order, so that audit judges the events of every sensor together, and rules that compare
+// users (many accounts behind one address) see them as they happened.
+func esAuditSource(cfg *Config, e *env, since, until time.Time) (borderwatch.Source, error) {
+	log := e.log.With("component", "elasticsearch-reader")
+	client, err := elasticsearch.NewClient(cfg.Elasticsearch, log)
+	if err != nil {
+		return nil, fmt.Errorf("audit: --from-elasticsearch: %w", err)
+	}
+	q := elasticsearch.Query{Since: since, Until: until, Order: elasticsearch.OrderTime}
+	return elasticsearch.NewReader(client, cfg.Elasticsearch, q, log), nil
 }

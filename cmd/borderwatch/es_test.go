@@ -159,6 +159,53 @@ func TestLogsToElasticsearch(t *testing.T) {
 	}
 }
 
+// TestAuditFromElasticsearch indexes the demo with `logs`, then audits the window from
+// Elasticsearch alone: the same events come back and raise the same alerts.
+func TestAuditFromElasticsearch(t *testing.T) {
+	url := esTestURL(t)
+	cfgFile, prefix := esConfigFile(t, url)
+	code, _, errs := runCLI(t, "-c", cfgFile, "logs", "--output", "elasticsearch", demoInput)
+	if code != exitOK {
+		t.Fatalf("logs: exit %d\n%s", code, errs)
+	}
+	esCount(t, url, prefix+"-*") // refresh
+	_, fileOut, _ := runCLI(t, "audit", "--since", "2000-01-01", "--until", "2100-01-01", "--fail-on", "none", "--quiet",
+		"--progress", "none", "--output", "ndjson", "--alerts-only", demoInput)
+	code, out, errs := runCLI(t, "-c", cfgFile, "audit", "--from-elasticsearch", "--since", "2000-01-01", "--until", "2100-01-01",
+		"--fail-on", "none", "--quiet", "--progress", "none", "--output", "ndjson", "--alerts-only")
+	if code != exitOK {
+		t.Fatalf("audit: exit %d\n%s", code, errs)
+	}
+	if !strings.Contains(errs, "15 events read") {
+		t.Errorf("audit from elasticsearch did not read the 15 demo events:\n%s", errs)
+	}
+	rulesOf := func(ndjson string) map[string]int {
+		m := map[string]int{}
+		for _, line := range strings.Split(strings.TrimSpace(ndjson), "\n") {
+			var d struct {
+				Rule struct {
+					ID string `json:"id"`
+				} `json:"rule"`
+			}
+			if line != "" && json.Unmarshal([]byte(line), &d) == nil {
+				m[d.Rule.ID]++
+			}
+		}
+		return m
+	}
+	got, want := rulesOf(out), rulesOf(fileOut)
+	if len(want) == 0 || fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("alerts by rule from elasticsearch %v, from the file %v", got, want)
+	}
+
+	// A window before the data reads nothing.
+	code, _, errs = runCLI(t, "-c", cfgFile, "audit", "--from-elasticsearch", "--since", "2000-01-01", "--until", "2000-01-02",
+		"--fail-on", "none", "--quiet", "--progress", "none", "--output", "ndjson")
+	if code != exitOK || !strings.Contains(errs, "0 events read") {
+		t.Errorf("empty window: exit %d\n%s", code, errs)
+	}
+}
+
 func TestESSetupCommand(t *testing.T) {
 	url := esTestURL(t)
 	cfgFile, prefix := esConfigFile(t, url)

@@ -24,7 +24,18 @@ type Query struct {
 	Index        string        // index pattern; default <prefix>-auth-*
 	PageSize     int           // hits per page; default 1000
 	KeepAlive    time.Duration // point-in-time keep-alive between pages; default 2m
+	Order        string        // OrderUserTime (default) or OrderTime
 }
+
+// Orders of the events a Reader returns.
+const (
+	// OrderUserTime sorts by user.name, then @timestamp: each user's history in one run, for
+	// per-user rules (impossible travel, new country) over a long window.
+	OrderUserTime = "user_time"
+	// OrderTime sorts by @timestamp only, as the events happened: for rules that compare users
+	// with each other (many accounts behind one address).
+	OrderTime = "time"
+)
 
 // ReaderStats are the Reader's counters, safe to read at any time.
 type ReaderStats struct {
@@ -34,8 +45,8 @@ type ReaderStats struct {
 }
 
 // Reader reads authentication events back from Elasticsearch for a time window, ordered by
-// user.name and then @timestamp (events without a user come last), so that audit can judge
-// the events of several sensors together. It opens a point in time, pages through it with
+// user.name and then @timestamp (events without a user come last) or by time alone (Query.Order),
+// so that audit can judge the events of several sensors together. It opens a point in time, pages through it with
 // search_after and closes it, so the result is a consistent snapshot even while sensors keep
 // indexing. It is a borderwatch.Source; Run may be called more than once, not concurrently.
 // Create it with NewReader; the zero value is not usable.
@@ -99,15 +110,18 @@ func (r *Reader) query() map[string]any {
 	if len(r.q.Users) > 0 {
 		filter = append(filter, map[string]any{"terms": map[string]any{"user.name": r.q.Users}})
 	}
+	sort := []any{
+		map[string]any{"@timestamp": map[string]any{"order": "asc", "format": "strict_date_optional_time_nanos"}},
+		map[string]any{"_shard_doc": "asc"},
+	}
+	if r.q.Order != OrderTime {
+		sort = append([]any{map[string]any{"user.name": map[string]any{"order": "asc", "missing": "_last"}}}, sort...)
+	}
 	return map[string]any{
 		"size":             r.q.PageSize,
 		"track_total_hits": false,
 		"query":            map[string]any{"bool": map[string]any{"filter": filter}},
-		"sort": []any{
-			map[string]any{"user.name": map[string]any{"order": "asc", "missing": "_last"}},
-			map[string]any{"@timestamp": map[string]any{"order": "asc", "format": "strict_date_optional_time_nanos"}},
-			map[string]any{"_shard_doc": "asc"},
-		},
+		"sort":             sort,
 	}
 }
 

@@ -66,6 +66,7 @@ func TestReaderWindowOrderAndPaging(t *testing.T) {
 		{name: "window", q: Query{Since: base.Add(10 * time.Minute), Until: base.Add(40 * time.Minute)}, want: 30, pageSize: 4},
 		{name: "one user", q: Query{Users: []string{"bob"}}, want: 30, pageSize: 1000},
 		{name: "exact page multiple", q: Query{Since: base, Until: base.Add(30 * time.Minute)}, want: 30, pageSize: 10},
+		{name: "by time", q: Query{Order: OrderTime}, want: 91, pageSize: 10},
 		{name: "empty window", q: Query{Since: base.Add(-time.Hour), Until: base}, want: 0, pageSize: 10},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -100,6 +101,12 @@ func TestReaderWindowOrderAndPaging(t *testing.T) {
 					continue
 				}
 				prev := got.evs[i-1]
+				if tc.q.Order == OrderTime {
+					if ev.Timestamp.Before(prev.Timestamp) {
+						t.Errorf("event %d: %v before %v", i, ev.Timestamp, prev.Timestamp)
+					}
+					continue
+				}
 				switch {
 				case prev.User.Name == "" && ev.User.Name != "":
 					t.Errorf("event %d: user %q after an event without a user", i, ev.User.Name)

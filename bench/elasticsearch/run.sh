@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Measures the Elasticsearch output (not part of make test):
+#   1. documents/s into a local node for session and auth documents (goal >= 20 000/s on a
+#      2-core machine with the node on the same machine);
+#   2. the Go heap during an outage at full input rate: the spool grows, the heap does not.
+#
+#   bench/elasticsearch/run.sh [throughput|outage|all]
+#
+# Environment: BORDERWATCH_ES_URL (use this node; otherwise a node named "bench" is started on
+# port 9260 with BENCH_ES_HEAP, default 1g, and stopped afterwards), BENCH_DOCS (documents per
+# kind, default 200000), BENCH_WORKERS (default 2), BENCH_OUTAGE (outage length, default 5m).
+# Results are JSON lines on stdout.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+what="${1:-all}"
+docs="${BENCH_DOCS:-200000}"
+workers="${BENCH_WORKERS:-2}"
+outage="${BENCH_OUTAGE:-5m}"
+bin="$(mktemp -d)/esbench"
+go build -o "$bin" ./bench/elasticsearch/esbench
+
+started=0
+url="${BORDERWATCH_ES_URL:-}"
+if [ -z "$url" ] && [ "$what" != outage ]; then
+	scripts/elasticsearch.sh start --name bench --port 9260 --heap "${BENCH_ES_HEAP:-1g}"
+	url="$(scripts/elasticsearch.sh url --name bench --port 9260)"
+	started=1
+fi
+cleanup() {
+	if [ "$started" = 1 ]; then scripts/elasticsearch.sh stop --name bench || true; fi
+	rm -rf "$(dirname "$bin")"
+}
+trap cleanup EXIT
+
+echo "# $(nproc) cores, $(go version | cut -d' ' -f3), node ${url:-none}" >&2
+if [ "$what" = all ] || [ "$what" = throughput ]; then
+	for kind in sessions auth; do
+		"$bin" -mode throughput -url "$url" -kind "$kind" -n "$docs" -workers "$workers"
+	done
+fi
+if [ "$what" = all ] || [ "$what" = outage ]; then
+	"$bin" -mode outage -kind auth -duration "$outage"
+fi
