@@ -104,8 +104,12 @@ func New(env rules.Env, p Params) *Rule {
 	return &Rule{p: p, watched: env.Watched, users: rules.NewTable[userState](env.MaxEntries, env.TTL)}
 }
 
+// pending is a login waiting in the reorder buffer, with what evaluation needs copied out of
+// the event so that the (by then cold) event is only read again when an alert is raised.
 type pending struct {
 	ev  *borderwatch.Event
+	key string
+	l   login
 	seq uint64
 }
 
@@ -115,8 +119,8 @@ type pendingHeap []pending
 func (h pendingHeap) Len() int { return len(h) }
 
 func (h pendingHeap) less(i, j int) bool {
-	if !h[i].ev.Timestamp.Equal(h[j].ev.Timestamp) {
-		return h[i].ev.Timestamp.Before(h[j].ev.Timestamp)
+	if !h[i].l.T.Equal(h[j].l.T) {
+		return h[i].l.T.Before(h[j].l.T)
 	}
 	return h[i].seq < h[j].seq
 }
@@ -134,9 +138,9 @@ func (h *pendingHeap) push(p pending) {
 	}
 }
 
-func (h *pendingHeap) pop() *borderwatch.Event {
+func (h *pendingHeap) pop() pending {
 	s := *h
-	top := s[0].ev
+	top := s[0]
 	n := len(s) - 1
 	s[0] = s[n]
 	s[n] = pending{}
@@ -168,10 +172,10 @@ func (r *Rule) Evaluate(ev *borderwatch.Event, emit func(rules.Finding)) {
 	}
 	if r.relevant(ev) {
 		r.seq++
-		r.pending.add(pending{ev: ev, seq: r.seq})
+		r.pending.add(pending{ev: ev, key: rules.UserKey(ev), l: r.toLogin(ev), seq: r.seq})
 	}
 	cut := r.watermark.Add(-r.p.MaxLateness)
-	for r.pending.len() > 0 && !r.pending.first().Timestamp.After(cut) {
+	for r.pending.len() > 0 && !r.pending.first().After(cut) {
 		r.evaluate(r.pending.take(), emit)
 	}
 }
@@ -222,10 +226,10 @@ func (r *Rule) raised(in *borderwatch.Intel) bool {
 	return false
 }
 
-func (r *Rule) evaluate(ev *borderwatch.Event, emit func(rules.Finding)) {
-	key := rules.UserKey(ev)
-	st := r.users.Upsert(key, ev.Timestamp)
-	cur := r.toLogin(ev)
+func (r *Rule) evaluate(p pending, emit func(rules.Finding)) {
+	ev := p.ev
+	st := r.users.Upsert(p.key, p.l.T)
+	cur := p.l
 	// Keep the round-trip history (every login, tagged or not) within its window.
 	keep := st.Recent[:0]
 	for _, l := range st.Recent {
@@ -414,7 +418,7 @@ type pendingQueue struct {
 func (q *pendingQueue) len() int { return len(q.fifo) - q.head + len(q.late) }
 
 func (q *pendingQueue) add(p pending) {
-	if n := len(q.fifo); n > q.head && p.ev.Timestamp.Before(q.fifo[n-1].ev.Timestamp) {
+	if n := len(q.fifo); n > q.head && p.l.T.Before(q.fifo[n-1].l.T) {
 		q.late.push(p)
 		return
 	}
@@ -436,25 +440,25 @@ func (q *pendingQueue) fifoFirst() bool {
 		return true
 	}
 	f, l := q.fifo[q.head], q.late[0]
-	if !f.ev.Timestamp.Equal(l.ev.Timestamp) {
-		return f.ev.Timestamp.Before(l.ev.Timestamp)
+	if !f.l.T.Equal(l.l.T) {
+		return f.l.T.Before(l.l.T)
 	}
 	return f.seq < l.seq
 }
 
-func (q *pendingQueue) first() *borderwatch.Event {
+func (q *pendingQueue) first() time.Time {
 	if q.fifoFirst() {
-		return q.fifo[q.head].ev
+		return q.fifo[q.head].l.T
 	}
-	return q.late[0].ev
+	return q.late[0].l.T
 }
 
-func (q *pendingQueue) take() *borderwatch.Event {
+func (q *pendingQueue) take() pending {
 	if q.fifoFirst() {
-		ev := q.fifo[q.head].ev
+		p := q.fifo[q.head]
 		q.fifo[q.head] = pending{}
 		q.head++
-		return ev
+		return p
 	}
 	return q.late.pop()
 }
