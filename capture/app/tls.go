@@ -256,55 +256,59 @@ func ParseCertificate(body []byte) (*Certificate, error) {
 // IsGREASE reports whether v is a GREASE value (RFC 8701).
 func IsGREASE(v uint16) bool { return v&0x0f0f == 0x0a0a && v>>8 == v&0xff }
 
-func joinDec16(b *strings.Builder, vs []uint16) {
+// appendDec16 appends the non-GREASE values of vs in decimal, separated by '-'.
+func appendDec16(b []byte, vs []uint16) []byte {
 	first := true
 	for _, v := range vs {
 		if IsGREASE(v) {
 			continue
 		}
 		if !first {
-			b.WriteByte('-')
+			b = append(b, '-')
 		}
 		first = false
-		b.WriteString(strconv.Itoa(int(v)))
+		b = strconv.AppendUint(b, uint64(v), 10)
 	}
+	return b
+}
+
+func (ch *ClientHello) appendJA3(b []byte) []byte {
+	b = strconv.AppendUint(b, uint64(ch.LegacyVersion), 10)
+	b = append(b, ',')
+	b = appendDec16(b, ch.Ciphers)
+	b = append(b, ',')
+	b = appendDec16(b, ch.Extensions)
+	b = append(b, ',')
+	b = appendDec16(b, ch.Curves)
+	b = append(b, ',')
+	for i, f := range ch.PointFormats {
+		if i > 0 {
+			b = append(b, '-')
+		}
+		b = strconv.AppendUint(b, uint64(f), 10)
+	}
+	return b
 }
 
 // JA3String returns the JA3 input string of ch.
-func (ch *ClientHello) JA3String() string {
-	var b strings.Builder
-	b.WriteString(strconv.Itoa(int(ch.LegacyVersion)))
-	b.WriteByte(',')
-	joinDec16(&b, ch.Ciphers)
-	b.WriteByte(',')
-	joinDec16(&b, ch.Extensions)
-	b.WriteByte(',')
-	joinDec16(&b, ch.Curves)
-	b.WriteByte(',')
-	for i, f := range ch.PointFormats {
-		if i > 0 {
-			b.WriteByte('-')
-		}
-		b.WriteString(strconv.Itoa(int(f)))
-	}
-	return b.String()
-}
+func (ch *ClientHello) JA3String() string { return string(ch.appendJA3(nil)) }
 
 // JA3 returns the JA3 fingerprint (MD5 of JA3String, hex).
 func (ch *ClientHello) JA3() string {
-	sum := md5.Sum([]byte(ch.JA3String()))
+	var buf [1024]byte
+	sum := md5.Sum(ch.appendJA3(buf[:0]))
 	return hex.EncodeToString(sum[:])
 }
 
 // JA3S returns the JA3S fingerprint of a ServerHello.
 func (sh *ServerHello) JA3S() string {
-	var b strings.Builder
-	b.WriteString(strconv.Itoa(int(sh.LegacyVersion)))
-	b.WriteByte(',')
-	b.WriteString(strconv.Itoa(int(sh.Cipher)))
-	b.WriteByte(',')
-	joinDec16(&b, sh.Extensions)
-	sum := md5.Sum([]byte(b.String()))
+	var buf [256]byte
+	b := strconv.AppendUint(buf[:0], uint64(sh.LegacyVersion), 10)
+	b = append(b, ',')
+	b = strconv.AppendUint(b, uint64(sh.Cipher), 10)
+	b = append(b, ',')
+	b = appendDec16(b, sh.Extensions)
+	sum := md5.Sum(b)
 	return hex.EncodeToString(sum[:])
 }
 
@@ -375,13 +379,14 @@ func (ch *ClientHello) JA4(transport byte) string {
 	if ch.ServerName != "" {
 		sni = 'd'
 	}
-	ciphers := make([]uint16, 0, len(ch.Ciphers))
+	var cbuf, ebuf [64]uint16
+	ciphers := cbuf[:0]
 	for _, c := range ch.Ciphers {
 		if !IsGREASE(c) {
 			ciphers = append(ciphers, c)
 		}
 	}
-	exts := make([]uint16, 0, len(ch.Extensions))
+	exts := ebuf[:0]
 	nExt := 0
 	for _, e := range ch.Extensions {
 		if IsGREASE(e) {
@@ -392,45 +397,54 @@ func (ch *ClientHello) JA4(transport byte) string {
 			exts = append(exts, e)
 		}
 	}
-	alpn := "00"
+	alpn := [2]byte{'0', '0'}
 	if len(ch.ALPN) > 0 && ch.ALPN[0] != "" {
 		a := ch.ALPN[0]
 		f, l := a[0], a[len(a)-1]
 		if isAlnum(f) && isAlnum(l) {
-			alpn = string([]byte{f, l})
+			alpn = [2]byte{f, l}
 		} else {
-			h := hex.EncodeToString([]byte{f, l})
-			alpn = string([]byte{h[0], h[3]})
+			const digits = "0123456789abcdef"
+			alpn = [2]byte{digits[f>>4], digits[l&15]}
 		}
 	}
-	a := make([]byte, 0, 10)
-	a = append(a, transport)
+	var out [10 + 1 + 12 + 1 + 12]byte
+	a := append(out[:0], transport)
 	a = append(a, ver...)
 	a = append(a, sni)
 	a = appendTwoDigits(a, min(len(ciphers), 99))
 	a = appendTwoDigits(a, min(nExt, 99))
-	a = append(a, alpn...)
+	a = append(a, alpn[:]...)
 	slices.Sort(ciphers)
 	slices.Sort(exts)
-	b := hash12(hexList(ciphers))
+	var hbuf [1024]byte
+	a = append(a, '_')
 	if len(ciphers) == 0 {
-		b = "000000000000"
+		a = append(a, "000000000000"...)
+	} else {
+		a = appendHash12(a, appendHexList(hbuf[:0], ciphers))
 	}
-	cIn := hexList(exts)
-	var sigs []uint16
-	for _, s := range ch.SignatureAlgs {
-		if !IsGREASE(s) {
-			sigs = append(sigs, s)
-		}
-	}
-	if len(sigs) > 0 {
-		cIn += "_" + hexList(sigs)
-	}
-	c := hash12(cIn)
+	a = append(a, '_')
 	if len(exts) == 0 {
-		c = "000000000000"
+		a = append(a, "000000000000"...)
+	} else {
+		in := appendHexList(hbuf[:0], exts)
+		first := true
+		for _, s := range ch.SignatureAlgs {
+			if IsGREASE(s) {
+				continue
+			}
+			if first {
+				in = append(in, '_')
+			} else {
+				in = append(in, ',')
+			}
+			first = false
+			in = appendHex16(in, s)
+		}
+		a = appendHash12(a, in)
 	}
-	return string(a) + "_" + b + "_" + c
+	return string(a)
 }
 
 func appendTwoDigits(b []byte, n int) []byte { return append(b, byte('0'+n/10), byte('0'+n%10)) }
@@ -439,21 +453,26 @@ func isAlnum(b byte) bool {
 	return b >= '0' && b <= '9' || b >= 'a' && b <= 'z' || b >= 'A' && b <= 'Z'
 }
 
-func hexList(vs []uint16) string {
-	const digits = "0123456789abcdef"
-	b := make([]byte, 0, len(vs)*5)
+// appendHexList appends vs as 4-digit lower-case hex, separated by commas.
+func appendHexList(b []byte, vs []uint16) []byte {
 	for i, v := range vs {
 		if i > 0 {
 			b = append(b, ',')
 		}
-		b = append(b, digits[v>>12], digits[v>>8&15], digits[v>>4&15], digits[v&15])
+		b = appendHex16(b, v)
 	}
-	return string(b)
+	return b
 }
 
-func hash12(s string) string {
-	sum := sha256.Sum256([]byte(s))
-	return hex.EncodeToString(sum[:6])
+func appendHex16(b []byte, v uint16) []byte {
+	const digits = "0123456789abcdef"
+	return append(b, digits[v>>12], digits[v>>8&15], digits[v>>4&15], digits[v&15])
+}
+
+// appendHash12 appends the first 12 hex digits of the SHA-256 of in.
+func appendHash12(b, in []byte) []byte {
+	sum := sha256.Sum256(in)
+	return hex.AppendEncode(b, sum[:6])
 }
 
 // CipherNames returns the IANA names of the offered suites (hex for unknown ones).
