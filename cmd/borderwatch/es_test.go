@@ -159,6 +159,68 @@ func TestLogsToElasticsearch(t *testing.T) {
 	}
 }
 
+// TestCaptureToElasticsearch sends capture's sessions and alerts to Elasticsearch: sessions
+// land in the sessions data stream with ECS types, and a second run adds nothing.
+func TestCaptureToElasticsearch(t *testing.T) {
+	url := esTestURL(t)
+	cfgFile, prefix := esConfigFile(t, url)
+	const pcap = "../../capture/testdata/mixed.pcap"
+	code, out, errs := runCLI(t, "capture", "--read", pcap, "--output", "ndjson")
+	if code != exitOK {
+		t.Fatalf("ndjson run: exit %d\n%s", code, errs)
+	}
+	wantSessions, wantAlerts := 0, 0
+	for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
+		var d struct {
+			Event struct {
+				Kind string `json:"kind"`
+			} `json:"event"`
+		}
+		if err := json.Unmarshal([]byte(line), &d); err != nil {
+			t.Fatal(err)
+		}
+		if d.Event.Kind == "alert" {
+			wantAlerts++
+		} else {
+			wantSessions++
+		}
+	}
+	if wantSessions == 0 || wantAlerts == 0 {
+		t.Fatalf("capture gives %d sessions and %d alerts", wantSessions, wantAlerts)
+	}
+	for run := 1; run <= 2; run++ {
+		code, _, errs := runCLI(t, "-c", cfgFile, "capture", "--read", pcap, "--output", "elasticsearch")
+		if code != exitOK {
+			t.Fatalf("run %d: exit %d\n%s", run, code, errs)
+		}
+		if n := esCount(t, url, prefix+"-sessions-*"); n != wantSessions {
+			t.Errorf("run %d: %d sessions indexed, want %d", run, n, wantSessions)
+		}
+		if n := esCount(t, url, prefix+"-alerts-*"); n != wantAlerts {
+			t.Errorf("run %d: %d alerts indexed, want %d", run, n, wantAlerts)
+		}
+	}
+	var m map[string]struct {
+		Mappings map[string]struct {
+			Mapping map[string]struct {
+				Type string `json:"type"`
+			} `json:"mapping"`
+		} `json:"mappings"`
+	}
+	esGet(t, url+"/"+prefix+"-sessions-*/_mapping/field/destination.ip,network.bytes,event.start", &m)
+	if len(m) == 0 {
+		t.Fatal("no sessions index")
+	}
+	for idx, fm := range m {
+		for field, typ := range map[string]string{"destination.ip": "ip", "network.bytes": "long", "event.start": "date"} {
+			leaf := field[strings.LastIndexByte(field, '.')+1:]
+			if got := fm.Mappings[field].Mapping[leaf].Type; got != typ {
+				t.Errorf("%s: %s is %q, want %q", idx, field, got, typ)
+			}
+		}
+	}
+}
+
 // TestAuditFromElasticsearch indexes the demo with `logs`, then audits the window from
 // Elasticsearch alone: the same events come back and raise the same alerts.
 func TestAuditFromElasticsearch(t *testing.T) {
