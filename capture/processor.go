@@ -4,8 +4,8 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"fmt"
-	"hash/fnv"
 	"log/slog"
+	"math/bits"
 	"net/netip"
 	"strconv"
 	"time"
@@ -90,7 +90,7 @@ func (p *Processor) PacketVLAN(link decode.LinkType, data []byte, ts time.Time, 
 	if isNew {
 		p.newFlow(f, pkt, fromClient)
 	}
-	if len(pkt.Payload) > 0 {
+	if len(pkt.Payload) > 0 && !f.Inspected {
 		var s *app.State
 		if f.Ext != nil {
 			s, _ = f.Ext.App.(*app.State)
@@ -103,6 +103,7 @@ func (p *Processor) PacketVLAN(link decode.LinkType, data []byte, ts time.Time, 
 			Payload: pkt.Payload, Cut: len(pkt.Payload) < pkt.PayloadLen, Time: ts, FromClient: fromClient}
 		p.an.Inspect(s, &p.apkt)
 		p.apkt.Payload = nil
+		f.Inspected = s.Finished()
 	}
 	return decode.OK
 }
@@ -236,17 +237,49 @@ func transportName(proto uint8) string {
 	return strconv.Itoa(int(proto))
 }
 
+// flowID is the FNV-1a 64 hash (hex) of the flow key and its first packet's time.
 func flowID(f *flow.Flow) string {
-	h := fnv.New64a()
-	h.Write(f.Key.LoAddr[:])
-	h.Write(f.Key.HiAddr[:])
+	const offset64, prime64 = 14695981039346656037, 1099511628211
+	h := uint64(offset64)
+	mix := func(b []byte) {
+		for _, c := range b {
+			h ^= uint64(c)
+			h *= prime64
+		}
+	}
+	mix(f.Key.LoAddr[:])
+	mix(f.Key.HiAddr[:])
 	var b [13]byte
 	binary.BigEndian.PutUint16(b[0:], f.Key.LoPort)
 	binary.BigEndian.PutUint16(b[2:], f.Key.HiPort)
 	b[4] = f.Key.Proto
 	binary.BigEndian.PutUint64(b[5:], uint64(f.First))
-	h.Write(b[:])
-	return hex.EncodeToString(h.Sum(nil))
+	mix(b[:])
+	var sum [8]byte
+	binary.BigEndian.PutUint64(sum[:], h)
+	var out [16]byte
+	hex.Encode(out[:], sum[:])
+	return string(out[:])
+}
+
+// ianaNumbers holds network.iana_number for every protocol number.
+var ianaNumbers = func() (t [256]string) {
+	for i := range t {
+		t[i] = strconv.Itoa(i)
+	}
+	return t
+}()
+
+// tcpFlagNames lists the names of the flags set in flags, in flagNames order, in one
+// allocation.
+func tcpFlagNames(flags uint8) []string {
+	out := make([]string, 0, bits.OnesCount8(flags))
+	for i, n := range flagNames {
+		if flags&(1<<i) != 0 {
+			out = append(out, n)
+		}
+	}
+	return out
 }
 
 // report turns a flow record into an event.
@@ -267,14 +300,23 @@ func (p *Processor) event(r flow.Record) *borderwatch.Event {
 	c, s := f.ClientSide, 1-f.ClientSide
 	proto := f.Key.Proto
 	transport := transportName(proto)
-	ev := &borderwatch.Event{Timestamp: r.Time.UTC()}
+	// the event and the parts every flow event has, in one allocation
+	a := &struct {
+		ev    borderwatch.Event
+		fl    borderwatch.Flow
+		in    borderwatch.Input
+		words [4]string
+	}{}
+	ev := &a.ev
+	ev.Timestamp = r.Time.UTC()
 	typ := "start"
 	if r.Final {
 		typ = "end"
 	}
+	a.words = [4]string{borderwatch.CategoryNetwork, borderwatch.CategorySession, "connection", typ}
 	ev.Event = borderwatch.EventMeta{
-		Kind: borderwatch.KindEvent, Category: []string{borderwatch.CategoryNetwork, borderwatch.CategorySession},
-		Type: []string{"connection", typ}, Action: "network_flow", Dataset: "borderwatch.flow", Module: "capture",
+		Kind: borderwatch.KindEvent, Category: a.words[0:2:2],
+		Type: a.words[2:4:4], Action: "network_flow", Dataset: "borderwatch.flow", Module: "capture",
 		Start: time.Unix(0, f.First).UTC(), End: time.Unix(0, f.Last).UTC(),
 	}
 	ev.Source = borderwatch.Endpoint{IP: cIP, Port: cPort, Bytes: f.Bytes[c], Packets: f.Packets[c]}
@@ -283,16 +325,13 @@ func (p *Processor) event(r flow.Record) *borderwatch.Event {
 	if f.Key.V6 {
 		netType = "ipv6"
 	}
-	ev.Network = borderwatch.Network{Transport: transport, Type: netType, IANANumber: strconv.Itoa(int(proto)),
+	ev.Network = borderwatch.Network{Transport: transport, Type: netType, IANANumber: ianaNumbers[proto],
 		Bytes: f.Bytes[0] + f.Bytes[1], Packets: f.Packets[0] + f.Packets[1]}
-	fl := &borderwatch.Flow{ID: flowID(f), Final: r.Final, Reason: r.Reason.String(),
+	fl := &a.fl
+	*fl = borderwatch.Flow{ID: flowID(f), Final: r.Final, Reason: r.Reason.String(),
 		SourcePayload: f.Payload[c], DestPayload: f.Payload[s]}
 	if flags := f.Flags[0] | f.Flags[1]; proto == decode.ProtoTCP && flags != 0 {
-		for i, n := range flagNames {
-			if flags&(1<<i) != 0 {
-				fl.TCPFlags = append(fl.TCPFlags, n)
-			}
-		}
+		fl.TCPFlags = tcpFlagNames(flags)
 	}
 	var icmpType, icmpCode uint16
 	var st *app.State
@@ -352,8 +391,8 @@ func (p *Processor) event(r flow.Record) *borderwatch.Event {
 		obs.Ingress.Interface.Name = ingress
 	}
 	ev.Observer = obs
-	in := p.input
-	ev.Borderwatch.Input = &in
+	a.in = p.input
+	ev.Borderwatch.Input = &a.in
 	ev.Message = message(ev)
 	return ev
 }
@@ -411,23 +450,44 @@ func formatMAC(m [6]byte) string {
 	return string(b)
 }
 
+// message renders the one-line summary, e.g. "tcp/tls session 10.0.0.1:5000 ->
+// 192.0.2.1:443 (a.example), vpn astrill: 12 packets, 3400 bytes".
 func message(ev *borderwatch.Event) string {
-	what := ev.Network.Transport
+	var buf [256]byte
+	b := append(buf[:0], ev.Network.Transport...)
 	if ev.Network.Protocol != "" {
-		what += "/" + ev.Network.Protocol
+		b = append(b, '/')
+		b = append(b, ev.Network.Protocol...)
 	}
-	src := netip.AddrPortFrom(ev.Source.IP, ev.Source.Port).String()
-	dst := netip.AddrPortFrom(ev.Destination.IP, ev.Destination.Port).String()
-	if ev.Network.Transport != "tcp" && ev.Network.Transport != "udp" && ev.Network.Transport != "sctp" {
-		src, dst = ev.Source.IP.String(), ev.Destination.IP.String()
-	}
-	name := ""
+	b = append(b, " session "...)
+	ports := ev.Network.Transport == "tcp" || ev.Network.Transport == "udp" || ev.Network.Transport == "sctp"
+	b = appendEndpoint(b, ev.Source.IP, ev.Source.Port, ports)
+	b = append(b, " -> "...)
+	b = appendEndpoint(b, ev.Destination.IP, ev.Destination.Port, ports)
 	if ev.Destination.Domain != "" {
-		name = " (" + ev.Destination.Domain + ")"
+		b = append(b, " ("...)
+		b = append(b, ev.Destination.Domain...)
+		b = append(b, ')')
 	}
-	app := ""
 	if a := ev.Borderwatch.App; a != nil && a.Name != "" {
-		app = ", " + a.Category + " " + a.Name
+		b = append(b, ", "...)
+		b = append(b, a.Category...)
+		b = append(b, ' ')
+		b = append(b, a.Name...)
 	}
-	return fmt.Sprintf("%s session %s -> %s%s%s: %d packets, %d bytes", what, src, dst, name, app, ev.Network.Packets, ev.Network.Bytes)
+	b = append(b, ": "...)
+	b = strconv.AppendUint(b, ev.Network.Packets, 10)
+	b = append(b, " packets, "...)
+	b = strconv.AppendUint(b, ev.Network.Bytes, 10)
+	b = append(b, " bytes"...)
+	return string(b)
+}
+
+// appendEndpoint appends ip:port as netip.AddrPort prints it ([v6]:port), or the bare
+// address for protocols without ports.
+func appendEndpoint(b []byte, ip netip.Addr, port uint16, ports bool) []byte {
+	if !ports {
+		return ip.AppendTo(b)
+	}
+	return netip.AddrPortFrom(ip, port).AppendTo(b)
 }

@@ -183,3 +183,37 @@ func BenchmarkFingerprints(b *testing.B) {
 		_ = ch.JA4('t')
 	}
 }
+
+func TestFinished(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		pkts []Packet
+		want bool
+	}{
+		{"nothing yet", nil, false},
+		{"client only", []Packet{{Proto: 6, SrcPort: 5000, DstPort: 7000, Seq: 1, Payload: []byte("hello"), FromClient: true}}, false},
+		{"both directions unknown payload", []Packet{
+			{Proto: 6, SrcPort: 5000, DstPort: 7000, Seq: 1, Payload: []byte("hello"), FromClient: true},
+			{Proto: 6, SrcPort: 7000, DstPort: 5000, Seq: 1, Payload: []byte("world")},
+		}, true},
+		{"tls client hello still incomplete", []Packet{
+			{Proto: 6, SrcPort: 5000, DstPort: 443, Seq: 1, Payload: synth.Record(22, synth.ClientHello(synth.Hello{SNI: "a.example"}))[:40], FromClient: true},
+			{Proto: 6, SrcPort: 443, DstPort: 5000, Seq: 1, Payload: []byte("world")},
+		}, false},
+		{"dns is read to the end", []Packet{
+			{Proto: 17, SrcPort: 5000, DstPort: 53, Payload: synth.DNSQuery(1, "a.example", false), FromClient: true},
+			{Proto: 17, SrcPort: 53, DstPort: 5000, Payload: synth.DNSQuery(1, "a.example", false)},
+		}, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var a Analyzer
+			var s State
+			for i := range tc.pkts {
+				a.Inspect(&s, &tc.pkts[i])
+			}
+			if got := s.Finished(); got != tc.want {
+				t.Errorf("finished %v, want %v", got, tc.want)
+			}
+		})
+	}
+}

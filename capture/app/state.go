@@ -75,6 +75,11 @@ func (s *State) Domain() string {
 	return ""
 }
 
+// Finished reports whether Inspect will look at no further packet of the flow: both
+// directions are done (DNS flows never are: every message is read). The caller may stop
+// handing packets over.
+func (s *State) Finished() bool { return s.dir[0].done && s.dir[1].done }
+
 // Release drops the reassembly buffers (the metadata stays).
 func (s *State) Release() {
 	s.dir[0].buf, s.dir[1].buf = nil, nil

@@ -102,6 +102,7 @@ type Flow struct {
 	Payload    [2]uint64 // L4 payload bytes
 	Flags      [2]uint8  // TCP flags seen, OR-ed
 	ClientSide uint8     // which side (0 lo, 1 hi) is the client
+	Inspected  bool      // the caller's payload analyzers need no more packets (false for a new flow)
 	state      uint8
 	class      uint8
 	prev, next uint32
