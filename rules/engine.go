@@ -56,6 +56,8 @@ type RuleStats struct {
 	Allowlisted uint64 `json:"allowlisted"` // findings dropped by the rule's allowlist
 	BelowMin    uint64 `json:"below_min"`   // findings dropped by min_severity
 	Suppressed  uint64 `json:"suppressed"`  // findings folded into an open suppression window
+	// State is the size of the rule's tables and what they evicted or expired (stateful rules).
+	State TableCounts `json:"state"`
 }
 
 // New builds the engine: it validates cfg, loads the roster, opens the state file (when
@@ -140,9 +142,21 @@ func (e *Engine) Stats() map[string]RuleStats {
 	defer e.mu.Unlock()
 	out := make(map[string]RuleStats, len(e.rules))
 	for _, r := range e.rules {
-		out[r.def.Name] = r.stats
+		s := r.stats
+		if tc, ok := r.det.(TableCounter); ok {
+			s.State = tc.TableCounts()
+		}
+		out[r.def.Name] = s
 	}
 	return out
+}
+
+// SuppressionStats returns the number of open suppression windows and how many were closed
+// early because the table was full (rules.suppression.max_entries).
+func (e *Engine) SuppressionStats() (open int, evicted uint64) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return len(e.sup.open), e.sup.evicted
 }
 
 // Evaluate runs every enabled rule on ev and returns the alerts raised (possibly for earlier

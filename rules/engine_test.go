@@ -3,6 +3,7 @@ package rules_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -303,5 +304,29 @@ func TestStatsWhileEvaluating(t *testing.T) {
 	<-done
 	if s := e.Stats()["watched_country"]; s.Findings != 200 || s.Alerts == 0 {
 		t.Fatalf("stats %+v", s)
+	}
+}
+
+// Stateful rules report the size of their tables and what they dropped.
+func TestStatsReportTables(t *testing.T) {
+	cfg := only(rules.DefaultConfig(), "impossible_travel", "new_country")
+	cfg.State.MaxEntries = 32
+	e, err := rules.New(cfg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close()
+	for i := range 100 {
+		e.Evaluate(context.Background(), Login(t0.Add(time.Duration(i)*time.Minute), fmt.Sprintf("u%d", i), "198.51.100.1", Chicago, "success"))
+	}
+	e.Flush(context.Background())
+	for _, n := range []string{"impossible_travel", "new_country"} {
+		s := e.Stats()[n].State
+		if s.Entries == 0 || s.Entries > 32 || s.Evicted == 0 || uint64(s.Entries)+s.Evicted != 100 {
+			t.Errorf("%s: %+v, want at most 32 entries and the rest of 100 users evicted", n, s)
+		}
+	}
+	if open, _ := e.SuppressionStats(); open != 0 {
+		t.Errorf("%d suppression windows open after flush", open)
 	}
 }

@@ -64,6 +64,12 @@ type StatefulDetector interface {
 	SaveState(put func(key string, value []byte, expires time.Time) error) error
 }
 
+// TableCounter is implemented by rules that keep tables: the engine reports their sizes and
+// drop counters in Stats.
+type TableCounter interface {
+	TableCounts() TableCounts
+}
+
 var (
 	regMu sync.RWMutex
 	reg   = map[string]Definition{}

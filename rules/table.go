@@ -33,6 +33,23 @@ func NewTable[V any](max int, ttl time.Duration) *Table[V] {
 	return &Table[V]{m: make(map[string]*tableEntry[V]), max: max, ttl: ttl}
 }
 
+// TableCounts are a table's size and what it dropped.
+type TableCounts struct {
+	Entries int    `json:"entries"`
+	Evicted uint64 `json:"evicted"` // dropped because the table was full (rules.state.max_entries)
+	Expired uint64 `json:"expired"` // dropped because they were older than the TTL
+}
+
+// Add sums counts.
+func (c TableCounts) Add(o TableCounts) TableCounts {
+	return TableCounts{Entries: c.Entries + o.Entries, Evicted: c.Evicted + o.Evicted, Expired: c.Expired + o.Expired}
+}
+
+// Counts returns the table's size and drop counters.
+func (t *Table[V]) Counts() TableCounts {
+	return TableCounts{Entries: len(t.m), Evicted: t.Evicted, Expired: t.Expired}
+}
+
 // Len returns the number of entries.
 func (t *Table[V]) Len() int { return len(t.m) }
 

@@ -341,10 +341,11 @@ func printRuleStats(w io.Writer, stats map[string]rules.RuleStats) {
 	}
 	sort.Strings(names)
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "RULE\tFINDINGS\tALERTS\tALLOWLISTED\tBELOW_MIN\tSUPPRESSED\t")
+	fmt.Fprintln(tw, "RULE\tFINDINGS\tALERTS\tALLOWLISTED\tBELOW_MIN\tSUPPRESSED\tSTATE\tEVICTED\tEXPIRED\t")
 	for _, n := range names {
 		s := stats[n]
-		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%d\t\n", n, s.Findings, s.Alerts, s.Allowlisted, s.BelowMin, s.Suppressed)
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t\n", n, s.Findings, s.Alerts, s.Allowlisted, s.BelowMin, s.Suppressed,
+			s.State.Entries, s.State.Evicted, s.State.Expired)
 	}
 	tw.Flush()
 }

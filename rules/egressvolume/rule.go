@@ -182,3 +182,6 @@ func (r *Rule) LoadState(each func(fn func(key string, value []byte) error) erro
 func (r *Rule) SaveState(put func(key string, value []byte, expires time.Time) error) error {
 	return r.hosts.Save("", put)
 }
+
+// TableCounts implements rules.TableCounter.
+func (r *Rule) TableCounts() rules.TableCounts { return r.hosts.Counts().Add(r.flows.Counts()) }

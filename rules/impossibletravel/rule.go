@@ -462,3 +462,6 @@ func (q *pendingQueue) take() pending {
 	}
 	return q.late.pop()
 }
+
+// TableCounts implements rules.TableCounter.
+func (r *Rule) TableCounts() rules.TableCounts { return r.users.Counts() }

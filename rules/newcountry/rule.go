@@ -144,3 +144,6 @@ func (r *Rule) LoadState(each func(fn func(key string, value []byte) error) erro
 func (r *Rule) SaveState(put func(key string, value []byte, expires time.Time) error) error {
 	return r.users.Save("", put)
 }
+
+// TableCounts implements rules.TableCounter.
+func (r *Rule) TableCounts() rules.TableCounts { return r.users.Counts() }

@@ -253,3 +253,6 @@ func (r *Rule) SaveState(put func(key string, value []byte, expires time.Time) e
 	}
 	return r.byNet.Save("net:", put)
 }
+
+// TableCounts implements rules.TableCounter.
+func (r *Rule) TableCounts() rules.TableCounts { return r.byIP.Counts().Add(r.byNet.Counts()) }
