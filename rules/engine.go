@@ -33,6 +33,7 @@ type Engine struct {
 	lastSave   time.Time // wall clock
 	sinceCheck int
 	dirty      bool // events seen since the last save
+	saveErrs   int  // failed periodic saves
 	closed     bool
 }
 
@@ -178,7 +179,6 @@ func (e *Engine) Evaluate(ctx context.Context, ev *borderwatch.Event) ([]*border
 		e.out = e.sup.expire(e.watermark, e.out)
 		e.nextSweep = e.watermark.Add(time.Minute)
 	}
-	var err error
 	if e.store != nil && e.cfg.State.SaveEvery > 0 {
 		e.sinceCheck++
 		if e.sinceCheck >= 4096 { // look at the clock now and then, not per event
@@ -187,12 +187,18 @@ func (e *Engine) Evaluate(ctx context.Context, ev *borderwatch.Event) ([]*border
 			if e.lastSave.IsZero() {
 				e.lastSave = now
 			} else if now.Sub(e.lastSave) >= e.cfg.State.SaveEvery {
-				err = e.save()
+				// A failed periodic save must not cost the alerts of this event: it is logged,
+				// retried at the next period, and reported by Flush and Close if it persists.
+				if err := e.save(); err != nil {
+					e.saveErrs++
+					e.log.Error("periodic state save failed; retrying later", "path", e.cfg.State.Path, "err", err, "failures", e.saveErrs)
+					e.dirty = true
+				}
 				e.lastSave = now
 			}
 		}
 	}
-	return e.take(), err
+	return e.take(), nil
 }
 
 // Flush releases what rules hold back, closes every suppression window (emitting summaries for
