@@ -82,3 +82,26 @@ func BenchmarkFileSourceOnly(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkFlowEvents runs the 30 flows of the mixed fixture (TLS, QUIC, DNS, HTTP, SSH, RDP,
+// VNC, tunnels, fragments) through a fresh processor and ends them: the per-flow work of
+// analyzers and event building. allocs/op and B/op are per 30 flows.
+func BenchmarkFlowEvents(b *testing.B) {
+	shared, err := NewShared(DefaultConfig())
+	if err != nil {
+		b.Fatal(err)
+	}
+	pkts := synth.Mixed()
+	events := 0
+	b.ReportAllocs()
+	for b.Loop() {
+		proc := NewProcessor(DefaultConfig(), shared, borderwatch.Observer{}, func(*borderwatch.Event) { events++ }, slog.New(slog.DiscardHandler))
+		for _, p := range pkts {
+			proc.Packet(1, p.Data, p.Time, len(p.Data))
+		}
+		proc.Flush()
+	}
+	if events == 0 {
+		b.Fatal("no events")
+	}
+}

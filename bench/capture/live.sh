@@ -1,15 +1,23 @@
 #!/usr/bin/env bash
-# Live capture rate with 1 and 2 AF_PACKET workers (root): two network namespaces joined by a
-# veth pair; tcpreplay sends a generated capture at top speed from one, borderwatch captures on
-# the other end with --workers N. The packet rate a configuration sustains is the frames it
-# read per second of replay; kernel drops show it was saturated (without drops the sender was
-# the limit and the figure is a lower bound).
+# Live capture with 1 and 2 AF_PACKET workers (root): two network namespaces joined by a veth
+# pair; SENDERS tcpreplay processes send a generated capture at top speed from one (preloaded
+# in memory with -K), borderwatch captures on the other end with --workers N.
 #
-#   sudo bench/capture/live.sh            # LOOPS=20 RUNS=3
+# Two figures per run:
+#   - read/s: frames read per second of replay. Without kernel drops the sender was the limit
+#     and this is a lower bound, not the capture's capacity.
+#   - the capture's own cost: CPU seconds (user + sys, /proc/PID/stat) the borderwatch process
+#     spent between the start and the end of the replay, per frame read. Its inverse is the
+#     packet rate one core sustains; with N workers on N free cores the capacity is
+#     N / (CPU s per frame), so the scaling ratio 2 workers : 1 worker is
+#     2 × cpu_per_frame(1) / cpu_per_frame(2) (1.0 per worker = perfect).
+#
+#   sudo bench/capture/live.sh            # LOOPS=20 RUNS=3 SENDERS=2
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 LOOPS=${LOOPS:-20}
 RUNS=${RUNS:-3}
+SENDERS=${SENDERS:-2}
 CACHE=${BENCH_DIR:-$HOME/.cache/borderwatch/bench}
 BIN="$CACHE/bin"
 mkdir -p "$BIN"
@@ -32,33 +40,49 @@ for ns in $S $C; do
 done
 ip -n $S link set bwb-s up && ip -n $C link set bwb-c up
 
-run() { # workers → "read drops seconds"
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; } # utime + stime, clock ticks
+TCK=$(getconf CLK_TCK)
+
+run() { # workers → "read drops seconds cpu_seconds"
 	local log; log=$(mktemp)
 	ip netns exec $C "$BIN/borderwatch" --log-format text capture --interface bwb-c --workers "$1" \
 		--output ndjson >/dev/null 2>"$log" &
-	local pid=$!
+	local pid=$! # ip netns exec execs borderwatch: this is its pid
 	sleep 1
-	local out; out=$(ip netns exec $S tcpreplay -q --topspeed --loop="$LOOPS" -i bwb-s "$PCAP" 2>&1)
+	local t0; t0=$(cpu_ticks $pid)
+	local outs=() s
+	for ((s = 0; s < SENDERS; s++)); do
+		outs+=("$(mktemp)")
+		ip netns exec $S tcpreplay -q -K --topspeed --loop="$LOOPS" -i bwb-s "$PCAP" >"${outs[s]}" 2>&1 &
+	done
+	wait $(jobs -p | grep -v "^$pid$") 2>/dev/null || true
 	sleep 1
+	local t1; t1=$(cpu_ticks $pid)
 	kill -INT $pid; wait $pid || true
-	local secs; secs=$(echo "$out" | sed -n 's/.*sent in \([0-9.]*\) seconds.*/\1/p' | head -1)
+	local secs; secs=$(cat "${outs[@]}" | sed -n 's/.*sent in \([0-9.]*\) seconds.*/\1/p' | sort -g | tail -1)
+	rm -f "${outs[@]}"
 	local line; line=$(grep 'msg="capture stopped"' "$log" | tail -1)
 	local read; read=$(echo "$line" | sed -n 's/.* received=\([0-9]*\).*/\1/p')
 	local drops; drops=$(echo "$line" | sed -n 's/.* kernel_drops=\([0-9]*\).*/\1/p')
 	rm -f "$log"
-	echo "$read $drops $secs"
+	echo "$read $drops $secs $(echo "($t1 - $t0) / $TCK" | bc -l)"
 }
-printf '%-8s %12s %12s %10s %14s\n' workers read kernel_drops seconds 'read/s'
-declare -A RATE
+printf '%-8s %12s %12s %10s %12s %8s %14s\n' workers read kernel_drops seconds 'read/s' cpu_s 'ns_cpu/frame'
+declare -A RATE CPF
 for ((i = 1; i <= RUNS; i++)); do
 	for w in 1 2; do
-		read -r rd dr sec < <(run $w)
+		read -r rd dr sec cpu < <(run $w)
 		rate=$(echo "$rd / $sec" | bc)
+		cpf=$(echo "$cpu * 1000000000 / $rd" | bc)
 		RATE[$w]+="$rate "
-		printf '%-8s %12s %12s %10s %14s\n' "$w" "$rd" "$dr" "$sec" "$rate"
+		CPF[$w]+="$cpf "
+		printf '%-8s %12s %12s %10s %12s %8.2f %14s\n' "$w" "$rd" "$dr" "$sec" "$rate" "$cpu" "$cpf"
 	done
 done
 median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 r1=$(echo "${RATE[1]}" | median); r2=$(echo "${RATE[2]}" | median)
-printf '\nmedian read/s: 1 worker %s, 2 workers %s, ratio %.2f (target >= 1.6)\n' "$r1" "$r2" "$(echo "$r2 / $r1" | bc -l)"
-echo "date $(date -u +%FT%TZ), $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"
+c1=$(echo "${CPF[1]}" | median); c2=$(echo "${CPF[2]}" | median)
+printf '\nmedian read/s: 1 worker %s, 2 workers %s, ratio %.2f (bounded by the senders on this machine)\n' "$r1" "$r2" "$(echo "$r2 / $r1" | bc -l)"
+printf 'median CPU per frame: 1 worker %s ns, 2 workers %s ns; one core sustains %.0f frames/s\n' "$c1" "$c2" "$(echo "1000000000 / $c1" | bc -l)"
+printf 'capacity ratio 2 workers : 1 worker on free cores = 2 x %s / %s = %.2f (target >= 1.6)\n' "$c1" "$c2" "$(echo "2 * $c1 / $c2" | bc -l)"
+echo "date $(date -u +%FT%TZ), $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg), senders $SENDERS, loops $LOOPS"

@@ -132,10 +132,7 @@ func ParseClientHello(body []byte) (*ClientHello, error) {
 	ch := &ClientHello{LegacyVersion: c.u16()}
 	c.bytes(32)
 	c.bytes(int(c.u8())) // session id
-	cs := c.sub(int(c.u16()))
-	for cs.ok && len(cs.b) >= 2 {
-		ch.Ciphers = append(ch.Ciphers, cs.u16())
-	}
+	ch.Ciphers = u16List(c.sub(int(c.u16())))
 	c.bytes(int(c.u8())) // compression methods
 	if !c.ok {
 		return nil, fmt.Errorf("client hello: %w", ErrMalformed)
@@ -146,6 +143,9 @@ func ParseClientHello(body []byte) (*ClientHello, error) {
 	exts := c.sub(int(c.u16()))
 	if !c.ok {
 		return nil, fmt.Errorf("client hello extensions: %w", ErrMalformed)
+	}
+	if n := countExtensions(exts); n > 0 {
+		ch.Extensions = make([]uint16, 0, n)
 	}
 	for exts.ok && !exts.empty() {
 		typ := exts.u16()
@@ -165,20 +165,13 @@ func ParseClientHello(body []byte) (*ClientHello, error) {
 				}
 			}
 		case 10: // supported_groups
-			l := e.sub(int(e.u16()))
-			for l.ok && len(l.b) >= 2 {
-				ch.Curves = append(ch.Curves, l.u16())
-			}
+			ch.Curves = u16List(e.sub(int(e.u16())))
 		case 11: // ec_point_formats
-			l := e.sub(int(e.u8()))
-			for l.ok && !l.empty() {
-				ch.PointFormats = append(ch.PointFormats, l.u8())
+			if l := e.sub(int(e.u8())); l.ok && !l.empty() {
+				ch.PointFormats = append([]uint8(nil), l.b...)
 			}
 		case 13: // signature_algorithms
-			l := e.sub(int(e.u16()))
-			for l.ok && len(l.b) >= 2 {
-				ch.SignatureAlgs = append(ch.SignatureAlgs, l.u16())
-			}
+			ch.SignatureAlgs = u16List(e.sub(int(e.u16())))
 		case 16: // ALPN
 			l := e.sub(int(e.u16()))
 			for l.ok && !l.empty() {
@@ -188,13 +181,36 @@ func ParseClientHello(body []byte) (*ClientHello, error) {
 				}
 			}
 		case 43: // supported_versions
-			l := e.sub(int(e.u8()))
-			for l.ok && len(l.b) >= 2 {
-				ch.SupportedVersions = append(ch.SupportedVersions, l.u16())
-			}
+			ch.SupportedVersions = u16List(e.sub(int(e.u8())))
 		}
 	}
 	return ch, nil
+}
+
+// u16List reads the big-endian 16-bit values of l into a slice of their exact size (nil for
+// none; an odd last byte is ignored).
+func u16List(l cursor) []uint16 {
+	if !l.ok || len(l.b) < 2 {
+		return nil
+	}
+	out := make([]uint16, len(l.b)/2)
+	for i := range out {
+		out[i] = uint16(l.b[2*i])<<8 | uint16(l.b[2*i+1])
+	}
+	return out
+}
+
+// countExtensions counts the extensions in exts (as far as their headers are whole).
+func countExtensions(exts cursor) int {
+	n := 0
+	for exts.ok && !exts.empty() {
+		exts.u16()
+		exts.sub(int(exts.u16()))
+		if exts.ok {
+			n++
+		}
+	}
+	return n
 }
 
 // ParseServerHello parses a ServerHello handshake body.
