@@ -71,6 +71,7 @@ Examples:
 					&cli.BoolFlag{Name: "enrich", Usage: "enrich ECS input again (log input is always enriched)"},
 					&cli.BoolFlag{Name: "use-state", Usage: "load and save the configured state file"},
 					&cli.BoolFlag{Name: "json", Usage: "print the alerts as ECS NDJSON instead of text"},
+					&cli.DurationFlag{Name: "reorder", Usage: "hold logins this long (event time) to evaluate them in time order, for unsorted exports (sets impossible_travel's max_lateness, e.g. 24h)"},
 				},
 				Action: func(c *cli.Context) error {
 					if c.NArg() == 0 {
@@ -79,6 +80,10 @@ Examples:
 					opts := rulesTestOptions{
 						Paths: c.Args().Slice(), Only: c.StringSlice("rule"), Input: c.String("input"),
 						Format: c.String("format"), Enrich: c.Bool("enrich"), UseState: c.Bool("use-state"), JSON: c.Bool("json"),
+						Reorder: c.Duration("reorder"),
+					}
+					if opts.Reorder < 0 {
+						return usageErrorf("rules test: --reorder must not be negative")
 					}
 					for _, n := range opts.Only {
 						if _, ok := rules.Lookup(n); !ok {
@@ -178,6 +183,7 @@ type rulesTestOptions struct {
 	Enrich   bool
 	UseState bool
 	JSON     bool
+	Reorder  time.Duration // impossible_travel max_lateness for this run; 0 keeps the configured one
 }
 
 // alertCollector is a sink that keeps the alerts and counts the events.
@@ -208,11 +214,21 @@ func runRulesTest(ctx context.Context, cfg *Config, e *env, o rulesTestOptions) 
 	if !o.UseState {
 		rc.State.Path = ""
 	}
-	if len(o.Only) > 0 {
-		rc.Rules = make(map[string]rules.RuleConfig, len(cfg.Rules.Rules))
-		for n, r := range cfg.Rules.Rules {
-			rc.Rules[n] = r
+	rc.Rules = make(map[string]rules.RuleConfig, len(cfg.Rules.Rules))
+	for n, r := range cfg.Rules.Rules {
+		rc.Rules[n] = r
+	}
+	if o.Reorder > 0 {
+		it := rc.Rules["impossible_travel"]
+		params := make(map[string]any, len(it.Settings)+1)
+		for k, v := range it.Settings {
+			params[k] = v
 		}
+		params["max_lateness"] = o.Reorder.String()
+		it.Settings = params
+		rc.Rules["impossible_travel"] = it
+	}
+	if len(o.Only) > 0 {
 		for _, n := range rules.Names() {
 			r := rc.Rules[n]
 			en := false

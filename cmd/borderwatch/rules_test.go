@@ -1,6 +1,7 @@
 package main
 
 import (
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -53,6 +54,30 @@ func TestRulesTestOnScenario(t *testing.T) {
 	code, out, _ = runCLI(t, "--config", cfg, "rules", "test", "--rule", "shared_source", "--json", filepath.Join(dir, "scenario.ndjson.gz"))
 	if code != 0 || strings.Contains(out, `"name":"impossible_travel"`) || !strings.Contains(out, `"name":"shared_source"`) {
 		t.Fatalf("--rule shared_source --json: %d\n%.500s", code, out)
+	}
+	// An export sorted by user, not by time: with --reorder the travel is found all the same.
+	unsorted := filepath.Join(dir, "unsorted.ndjson")
+	var lines []string
+	for _, ev := range []string{
+		`{"@timestamp":"2026-03-02T10:00:00Z","event":{"kind":"event","category":["authentication"],"outcome":"success"},"user":{"name":"zoe"},"source":{"ip":"203.0.113.50","geo":{"country_iso_code":"GB","city_name":"London","location":{"lat":51.5,"lon":-0.12},"accuracy_radius":10}}}`,
+		`{"@timestamp":"2026-03-02T12:00:00Z","event":{"kind":"event","category":["authentication"],"outcome":"success"},"user":{"name":"yan"},"source":{"ip":"198.51.100.7","geo":{"country_iso_code":"US","city_name":"Chicago","location":{"lat":41.88,"lon":-87.63},"accuracy_radius":20}}}`,
+		`{"@timestamp":"2026-03-02T09:00:00Z","event":{"kind":"event","category":["authentication"],"outcome":"success"},"user":{"name":"zoe"},"source":{"ip":"198.51.100.1","geo":{"country_iso_code":"US","city_name":"Chicago","location":{"lat":41.88,"lon":-87.63},"accuracy_radius":20}}}`,
+	} {
+		lines = append(lines, ev)
+	}
+	if err := os.WriteFile(unsorted, []byte(strings.Join(lines, "\n")+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	const want = "zoe logged in from London, GB 203.0.113.50 after logging in from Chicago, US: 6324 km in 1 h"
+	_, out, _ = runCLI(t, "rules", "test", "--rule", "impossible_travel", "--reorder", "24h", unsorted)
+	if !strings.Contains(out, want) {
+		t.Errorf("--reorder: %s", out)
+	}
+	// Without it the Chicago login arrives after max_lateness (5 min) has passed: it is still
+	// compared, in time order, with the newer London login.
+	_, out, _ = runCLI(t, "rules", "test", "--rule", "impossible_travel", unsorted)
+	if !strings.Contains(out, "after logging in from") || !strings.Contains(out, "zoe") {
+		t.Errorf("late login: %s", out)
 	}
 	code, _, errOut = runCLI(t, "rules", "test", "--rule", "nope", "x")
 	if code != exitUsage || !strings.Contains(errOut, `--rule "nope" is not a rule`) {

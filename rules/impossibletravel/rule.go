@@ -238,7 +238,15 @@ func (r *Rule) evaluate(p pending, emit func(rules.Finding)) {
 		}
 	}
 	st.Recent = keep
-	if cur.Tag == "" { // a consumer VPN or relay exit says nothing about where the user is
+	switch {
+	case cur.Tag != "":
+		// a consumer VPN or relay exit says nothing about where the user is
+	case !st.Base.T.IsZero() && cur.T.Before(st.Base.T):
+		// Later than max_lateness allows: compare it with the newer baseline in time order,
+		// and keep that baseline.
+		newer := st.Base
+		r.compare(ev, &cur, &newer, emit)
+	default:
 		prev := st.Base
 		st.Base = cur
 		if !prev.T.IsZero() && !r.compare(ev, &prev, &cur, emit) {
