@@ -16,6 +16,6 @@ start=$(date +%s.%N)
 "$tmp/borderwatch" --config "$tmp/cfg.yaml" rules test --use-state --json "$tmp/scn/scenario.ndjson.gz" >"$tmp/alerts.ndjson" 2>"$tmp/stats.txt"
 end=$(date +%s.%N)
 events=$(zcat "$tmp/scn/scenario.ndjson.gz" | wc -l)
-echo "events: $events; alerts: $(wc -l <"$tmp/alerts.ndjson"); wall: $(echo "$end - $start" | bc) s (end to end, with decoding)"
+echo "events: $events; alerts: $(wc -l <"$tmp/alerts.ndjson"); wall: $(awk -v a="$start" -v b="$end" 'BEGIN{printf "%.1f", b-a}') s (end to end, with decoding)"
 echo "state file after $days days of $users users: $(stat -c %s "$tmp/state.db") bytes"
 "$tmp/borderwatch" --config "$tmp/cfg.yaml" state inspect
