@@ -84,3 +84,11 @@ verify-deploy:
 		systemd-analyze security --offline=true --threshold=$(DEPLOY_EXPOSURE_MAX) $$u | tail -1; \
 	done
 	@echo "verify-deploy: ok"
+
+# verify-daemon-live runs `borderwatch capture --interface` as a daemon in a network namespace
+# and scrapes its /metrics and /healthz (needs root and iproute2; CI runs as root).
+TEST_TARGETS += verify-daemon-live
+
+.PHONY: verify-daemon-live
+verify-daemon-live:
+	BORDERWATCH_LIVE_TEST=1 $(GO) test -count=1 -run 'TestCaptureDaemonMetrics|TestDaemonMetrics' -v ./cmd/borderwatch/
