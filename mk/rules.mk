@@ -4,7 +4,7 @@
 #   make scenario-rules         rewrite testdata/scenarios from the generator
 #   make bench-rules            throughput per core, per rule, memory per user (bench/rules/throughput.sh)
 #   make bench-rules-state      state file size after a month of 10 000 users (bench/rules/state-size.sh)
-#   make fuzz-rules             fuzz the ECS replay decoder and the roster parser for RULES_FUZZTIME each
+#   make fuzz-rules             fuzz the ECS replay decoder, the roster parser and state loading for RULES_FUZZTIME each
 #   make fuzz-smoke             (also) runs fuzz-rules
 
 RULES_FUZZTIME ?= 15s
@@ -34,3 +34,4 @@ bench-rules-state:
 fuzz-rules:
 	$(GO) test -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime=$(RULES_FUZZTIME) ./rules/replay
 	$(GO) test -run '^$$' -fuzz '^FuzzReadRoster$$' -fuzztime=$(RULES_FUZZTIME) ./rules
+	$(GO) test -run '^$$' -fuzz '^FuzzLoadState$$' -fuzztime=$(RULES_FUZZTIME) ./rules
