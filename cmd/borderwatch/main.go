@@ -113,16 +113,16 @@ func commands() []*cli.Command {
 	return []*cli.Command{
 		logsCommand(),
 		captureCommand(),
-		configCommand(),
+		auditCommand(),
 		lookupCommand(),
 		rangesCommand(),
 		rulesCommand(),
 		stateCommand(),
-		versionCommand(),
-		auditCommand(),
 		esCommand(),
+		configCommand(),
 		completionCommand(),
 		manCommand(),
+		versionCommand(),
 	}
 }
 
