@@ -225,6 +225,9 @@ func countryColor(iso string) string {
 
 func fmtBytes(b uint64) string {
 	const unit = 1024
+	if b == 0 {
+		return "-"
+	}
 	if b < unit {
 		return strconv.FormatUint(b, 10) + " B"
 	}
