@@ -27,10 +27,13 @@ const (
 // faultNode refuses bodies over 256 KB (413) and has a write pool of one thread with a queue
 // of one (429 under concurrency).
 func faultNode(t *testing.T) node {
-	return startNode(t, "fault", faultPort,
-		"-E", "http.max_content_length=256kb",
-		"-E", "thread_pool.write.size=1",
-		"-E", "thread_pool.write.queue_size=1")
+	return startNode(t, "fault", faultPort, faultArgs...)
+}
+
+var faultArgs = []string{
+	"-E", "http.max_content_length=256kb",
+	"-E", "thread_pool.write.size=1",
+	"-E", "thread_pool.write.queue_size=1",
 }
 
 func sessions(from, n int) []*borderwatch.Event {
