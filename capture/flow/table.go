@@ -177,8 +177,7 @@ const chunkSize = 1 << chunkBits
 type Table struct {
 	cfg        Config
 	timeouts   [numClasses]int64
-	index4     map[key4]uint32 // IPv4 flows: a 13-byte key keeps the map small and fast
-	index6     map[Key]uint32
+	idx        index // key → slot (index.go)
 	chunks     [][]Flow
 	free       uint32 // head of the free list (linked by next), 0 = empty
 	used       uint32 // slots handed out so far (index 0 is never used)
@@ -192,7 +191,7 @@ type Table struct {
 // NewTable returns a table that calls report for every record. serverPort, if not nil, tells
 // which ports are services when no SYN shows the client.
 func NewTable(cfg Config, report func(Record), serverPort func(proto uint8, port uint16) bool) *Table {
-	t := &Table{cfg: cfg, index4: make(map[key4]uint32), index6: make(map[Key]uint32), report: report, serverPort: serverPort, used: 1}
+	t := &Table{cfg: cfg, idx: newIndex(), report: report, serverPort: serverPort, used: 1}
 	t.timeouts = [numClasses]int64{int64(cfg.TCPTimeout), int64(cfg.UDPTimeout), int64(cfg.ICMPTimeout), int64(cfg.CloseLinger)}
 	return t
 }
@@ -423,7 +422,7 @@ func (t *Table) evictOne(now time.Time) {
 
 func (t *Table) finish(i uint32, f *Flow, reason Reason, at time.Time) {
 	t.unlink(i, f)
-	t.remove(&f.Key)
+	t.remove(&f.Key, i)
 	t.Stats.Records++
 	t.report(Record{Flow: f, Reason: reason, Final: true, Time: at})
 	*f = Flow{next: t.free}
@@ -451,40 +450,4 @@ func (t *Table) Flush() {
 }
 
 // Len returns the number of flows tracked.
-func (t *Table) Len() int { return len(t.index4) + len(t.index6) }
-
-// key4 is the compact index key of an IPv4 flow.
-type key4 struct {
-	lo, hi         [4]byte
-	loPort, hiPort uint16
-	proto          uint8
-}
-
-func compact(k *Key) key4 {
-	return key4{lo: [4]byte(k.LoAddr[:4]), hi: [4]byte(k.HiAddr[:4]), loPort: k.LoPort, hiPort: k.HiPort, proto: k.Proto}
-}
-
-func (t *Table) lookup(k *Key) (uint32, bool) {
-	if k.V6 {
-		i, ok := t.index6[*k]
-		return i, ok
-	}
-	i, ok := t.index4[compact(k)]
-	return i, ok
-}
-
-func (t *Table) insert(k *Key, i uint32) {
-	if k.V6 {
-		t.index6[*k] = i
-	} else {
-		t.index4[compact(k)] = i
-	}
-}
-
-func (t *Table) remove(k *Key) {
-	if k.V6 {
-		delete(t.index6, *k)
-	} else {
-		delete(t.index4, compact(k))
-	}
-}
+func (t *Table) Len() int { return t.idx.n }

@@ -1,0 +1,82 @@
+package flow
+
+import (
+	"math/rand/v2"
+	"testing"
+)
+
+// TestIndexAgainstMap runs random inserts and removals through the open-addressing index,
+// near its maximum load (long probe chains, wrap-around at the end of the array) and across
+// growth, and checks every key against a Go map after each step.
+func TestIndexAgainstMap(t *testing.T) {
+	for _, tc := range []struct {
+		name      string
+		live, ops int
+		v6        bool
+	}{
+		{"near max load, no growth", 500, 20000, false},
+		{"growth", 5000, 20000, false},
+		{"ipv6", 700, 10000, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			tab := NewTable(DefaultConfig(), func(Record) {}, nil)
+			rng := rand.New(rand.NewPCG(1, 2))
+			want := map[Key]uint32{}
+			var keys []Key
+			newKey := func() Key {
+				var k Key
+				k.Proto, k.V6 = 6, tc.v6
+				k.LoAddr[0], k.LoAddr[1], k.LoAddr[3] = 10, byte(rng.IntN(4)), byte(rng.IntN(256))
+				k.HiAddr[0], k.HiAddr[3] = 192, byte(rng.IntN(2))
+				if tc.v6 {
+					k.LoAddr[15] = byte(rng.IntN(256))
+				}
+				k.LoPort, k.HiPort = uint16(rng.IntN(64)), 443
+				return k
+			}
+			for op := 0; op < tc.ops; op++ {
+				if len(keys) < tc.live && (len(keys) == 0 || rng.IntN(3) > 0) {
+					k := newKey()
+					if _, ok := want[k]; ok {
+						continue
+					}
+					if _, ok := tab.lookup(&k); ok {
+						t.Fatalf("op %d: %+v found before insertion", op, k)
+					}
+					i := tab.alloc()
+					tab.at(i).Key = k
+					tab.insert(&k, i)
+					want[k] = i
+					keys = append(keys, k)
+				} else {
+					j := rng.IntN(len(keys))
+					k := keys[j]
+					i := want[k]
+					tab.remove(&k, i)
+					*tab.at(i) = Flow{next: tab.free}
+					tab.free = i
+					delete(want, k)
+					keys[j] = keys[len(keys)-1]
+					keys = keys[:len(keys)-1]
+				}
+				if op%97 == 0 || op == tc.ops-1 {
+					if tab.Len() != len(want) {
+						t.Fatalf("op %d: len %d, want %d", op, tab.Len(), len(want))
+					}
+					for k, i := range want {
+						if got, ok := tab.lookup(&k); !ok || got != i {
+							t.Fatalf("op %d: %+v → %d %v, want %d", op, k, got, ok, i)
+						}
+					}
+					for range 20 {
+						k := newKey()
+						_, in := want[k]
+						if _, ok := tab.lookup(&k); ok != in {
+							t.Fatalf("op %d: %+v found %v, want %v", op, k, ok, in)
+						}
+					}
+				}
+			}
+		})
+	}
+}
