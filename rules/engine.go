@@ -123,6 +123,10 @@ func New(cfg Config, log *slog.Logger) (*Engine, error) {
 				return nil, fmt.Errorf("rules.rule.%s: load state from %s: %w (run `borderwatch state reset %s` to start afresh)", r.def.Name, st.Path(), err, r.def.Name)
 			}
 		}
+		if err := e.loadSuppression(); err != nil {
+			st.Close()
+			return nil, err
+		}
 	}
 	log.Debug("rules engine ready", "rules", e.Enabled(), "state", cfg.State.Path)
 	return e, nil
@@ -211,10 +215,15 @@ func (e *Engine) Flush(ctx context.Context) ([]*borderwatch.Event, error) {
 			fd.Flush(r.emit)
 		}
 	}
-	e.out = e.sup.expire(time.Time{}, e.out)
 	var err error
 	if e.store != nil {
+		// Windows stay open in the state file so that the next run keeps folding a lasting
+		// condition; what they folded in this run is summarized now.
+		e.out = e.sup.checkpoint(e.out)
+		e.dirty = true
 		err = e.save()
+	} else {
+		e.out = e.sup.expire(time.Time{}, e.out)
 	}
 	return e.take(), err
 }
@@ -255,7 +264,39 @@ func (e *Engine) save() error {
 			errs = append(errs, fmt.Errorf("rules.rule.%s: save state to %s: %w", r.def.Name, e.store.Path(), err))
 		}
 	}
+	if err := e.store.Replace(SuppressionBucket, e.watermark, e.sup.save); err != nil {
+		errs = append(errs, fmt.Errorf("rules.suppression: save windows to %s: %w", e.store.Path(), err))
+	}
 	return errors.Join(errs...)
+}
+
+// loadSuppression restores the suppression windows saved by the previous run. Windows that
+// ended before this run's first event close at that event (with a summary if they folded
+// repeats that were not summarized yet).
+func (e *Engine) loadSuppression() error {
+	byName := make(map[string]*ruleRun, len(e.rules))
+	for _, r := range e.rules {
+		byName[r.def.Name] = r
+	}
+	var loaded, skipped int
+	evicted := e.sup.evicted
+	err := e.store.Load(SuppressionBucket, time.Time{}, func(k string, v []byte) error {
+		ok, err := e.sup.load(byName, k, v)
+		if ok {
+			loaded++
+		} else if err == nil {
+			skipped++
+		}
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("rules.suppression: load windows from %s: %w (run `borderwatch state reset %s` to start afresh)", e.store.Path(), err, SuppressionBucket)
+	}
+	if loaded+skipped > 0 {
+		e.log.Info("suppression windows restored", "path", e.store.Path(), "open", loaded,
+			"skipped", skipped, "over_max_entries", e.sup.evicted-evicted)
+	}
+	return nil
 }
 
 // handle applies the rule's allowlist, severity settings and suppression to one finding.

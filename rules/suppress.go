@@ -86,7 +86,7 @@ func (s *suppressor) offer(r *ruleRun, t time.Time, sev Severity, alert *borderw
 		}
 		s.open[k] = &window{rule: r, end: t.Add(r.suppression), first: t, last: t, count: 1, maxSev: sev,
 			alert: alert, refs: append([]string(nil), alert.Borderwatch.Alert.Refs...)}
-		heap.Push(&s.ends, endItem{end: t.Add(r.suppression), key: k})
+		s.pushEnd(t.Add(r.suppression), k)
 		r.stats.Alerts++
 		return append(out, alert)
 	}
@@ -124,22 +124,8 @@ func (s *suppressor) offer(r *ruleRun, t time.Time, sev Severity, alert *borderw
 // expire closes windows that ended at or before now (all of them when now is zero).
 func (s *suppressor) expire(now time.Time, out []*borderwatch.Event) []*borderwatch.Event {
 	if now.IsZero() {
-		keys := make([]supKey, 0, len(s.open))
-		for k := range s.open {
-			keys = append(keys, k)
-		}
 		// Close in end order so that summaries come out in a stable order.
-		sort.Slice(keys, func(i, j int) bool {
-			a, b := s.open[keys[i]], s.open[keys[j]]
-			if !a.end.Equal(b.end) {
-				return a.end.Before(b.end)
-			}
-			if keys[i].rule != keys[j].rule {
-				return keys[i].rule < keys[j].rule
-			}
-			return keys[i].key < keys[j].key
-		})
-		for _, k := range keys {
+		for _, k := range s.keysByEnd() {
 			out = s.close(k, s.open[k], out)
 		}
 		s.ends = s.ends[:0]
@@ -182,6 +168,32 @@ func (s *suppressor) close(k supKey, w *window, out []*borderwatch.Event) []*bor
 	if w.folded == 0 {
 		return out
 	}
+	return append(out, s.summary(w))
+}
+
+// keysByEnd returns the open windows' keys ordered by end, rule and key.
+func (s *suppressor) keysByEnd() []supKey {
+	keys := make([]supKey, 0, len(s.open))
+	for k := range s.open {
+		keys = append(keys, k)
+	}
+	sort.Slice(keys, func(i, j int) bool {
+		a, b := s.open[keys[i]], s.open[keys[j]]
+		if !a.end.Equal(b.end) {
+			return a.end.Before(b.end)
+		}
+		if keys[i].rule != keys[j].rule {
+			return keys[i].rule < keys[j].rule
+		}
+		return keys[i].key < keys[j].key
+	})
+	return keys
+}
+
+func (s *suppressor) pushEnd(end time.Time, k supKey) { heap.Push(&s.ends, endItem{end: end, key: k}) }
+
+// summary builds the summary alert of a window that folded repeats, and counts it.
+func (s *suppressor) summary(w *window) *borderwatch.Event {
 	sum := *w.alert
 	al := *w.alert.Borderwatch.Alert
 	al.Count = w.count
@@ -197,7 +209,7 @@ func (s *suppressor) close(k supKey, w *window, out []*borderwatch.Event) []*bor
 	sum.Message = fmt.Sprintf("%s (%d times between %s and %s)", trimDot(w.alert.Message), w.count,
 		w.first.Format("2006-01-02 15:04"), w.last.Format("2006-01-02 15:04 MST"))
 	w.rule.stats.Alerts++
-	return append(out, &sum)
+	return &sum
 }
 
 func trimDot(s string) string {
