@@ -2,6 +2,8 @@ package rules_test
 
 import (
 	"fmt"
+	"math/rand/v2"
+	"strings"
 	"testing"
 	"time"
 
@@ -47,5 +49,65 @@ func TestTableBoundAndTTL(t *testing.T) {
 	}
 	if err := tb2.Load("x", []byte("{")); err == nil {
 		t.Error("corrupt entry loaded")
+	}
+}
+
+// The table agrees with a Go map over a random mix of inserts, lookups (by string and by
+// bytes), deletes and expiries, with keys short enough to be kept inline and longer ones.
+func TestTableMatchesMap(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 2))
+	tb := rules.NewTable[int](1<<20, time.Hour)
+	ref := map[string]int{}
+	seen := map[string]time.Time{}
+	now := t0
+	key := func() string {
+		k := fmt.Sprintf("user%d", r.IntN(3000))
+		if r.IntN(4) == 0 {
+			k = strings.Repeat("long-", 10) + k // past the inline length
+		}
+		return k
+	}
+	for i := range 200_000 {
+		now = now.Add(time.Duration(r.IntN(100)) * time.Millisecond)
+		k := key()
+		switch op := r.IntN(10); {
+		case op < 5:
+			v := tb.Upsert(k, now)
+			if old, ok := ref[k]; ok && now.Sub(seen[k]) <= time.Hour && *v != old {
+				t.Fatalf("op %d: upsert %s = %d, want %d", i, k, *v, old)
+			}
+			*v = i
+			ref[k], seen[k] = i, now
+		case op < 7:
+			v := tb.UpsertBytes([]byte(k), now)
+			if old, ok := ref[k]; ok && now.Sub(seen[k]) <= time.Hour && *v != old {
+				t.Fatalf("op %d: upsert bytes %s = %d, want %d", i, k, *v, old)
+			}
+			*v = i
+			ref[k], seen[k] = i, now
+		case op < 9:
+			v := tb.Get(k, now)
+			old, ok := ref[k]
+			live := ok && now.Sub(seen[k]) <= time.Hour
+			if live != (v != nil) || live && *v != old {
+				t.Fatalf("op %d: get %s = %v, want %d (present %v)", i, k, v, old, live)
+			}
+			if ok && !live {
+				delete(ref, k)
+			}
+		default:
+			tb.Delete(k)
+			delete(ref, k)
+		}
+	}
+	n := 0
+	tb.Each(func(k string, v *int, _ time.Time) {
+		n++
+		if old, ok := ref[k]; !ok || old != *v {
+			t.Errorf("entry %s = %d, map has %d (%v)", k, *v, old, ok)
+		}
+	})
+	if n != tb.Len() {
+		t.Errorf("Each visited %d entries, Len %d", n, tb.Len())
 	}
 }
