@@ -28,8 +28,9 @@ func init() {
 // Parser turns Okta LogEvents into events. The zero value is not usable: call New. A Parser
 // is not safe for concurrent use (it reuses one JSON parser).
 type Parser struct {
-	p  fastjson.Parser
-	in logs.Interner
+	p   fastjson.Parser
+	in  logs.Interner
+	doc fastDoc
 }
 
 var _ logs.Parser = (*Parser)(nil)
@@ -51,6 +52,18 @@ func Detect(rec []byte) int {
 
 // Parse implements logs.Parser. A record may be one LogEvent or an array of them.
 func (p *Parser) Parse(rec *logs.Record, emit func(*borderwatch.Event)) error {
+	if ev, ok, err := p.parseFast(rec.Data); ok {
+		if err != nil {
+			return err
+		}
+		emit(ev)
+		return nil
+	}
+	return p.parseTree(rec, emit)
+}
+
+// parseTree is Parse on fastjson's tree: arrays, and what the scanner leaves to fastjson.
+func (p *Parser) parseTree(rec *logs.Record, emit func(*borderwatch.Event)) error {
 	v, err := p.p.ParseBytes(rec.Data)
 	if err != nil {
 		return fmt.Errorf("okta: %w", err)

@@ -1,0 +1,148 @@
+package okta
+
+import (
+	"bytes"
+	"os"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/valyala/fastjson"
+
+	"github.com/borderwatch/borderwatch"
+	"github.com/borderwatch/borderwatch/logs"
+	"github.com/borderwatch/borderwatch/logs/okta/oktagen"
+)
+
+// same parses data on the fast path and on fastjson's tree and fails unless both give the
+// same events (as JSON) or the same error. It reports whether the fast path took it.
+func same(t *testing.T, data []byte) bool {
+	t.Helper()
+	fast, tree := &Parser{}, &Parser{}
+	var got []byte
+	ev, ok, ferr := fast.parseFast(data)
+	if !ok {
+		return false
+	}
+	if ev != nil {
+		got = ev.AppendJSON(nil)
+	}
+	var want []byte
+	terr := tree.parseTree(&logs.Record{Data: data}, func(ev *borderwatch.Event) { want = ev.AppendJSON(want) })
+	if (ferr == nil) != (terr == nil) || (ferr != nil && ferr.Error() != terr.Error()) {
+		t.Fatalf("%s\nfast error %v, tree error %v", data, ferr, terr)
+	}
+	if !bytes.Equal(got, want) {
+		t.Fatalf("%s\nfast: %s\ntree: %s", data, got, want)
+	}
+	return true
+}
+
+// tricky are documents at the edges of what the scanner reads itself.
+var tricky = []string{
+	`{"published":"2024-01-01T00:00:00Z","eventType":"x","debugContext":{"debugData":{"risk":"{=,=}","behaviors":"{a=, =b,}","tunnels":"[1,{\"type\":2}]"}}}`,
+	`{"published":"2024-01-01T00:00:00Z","eventType":"user.session.start","actor":{"type":"SystemPrincipal"},"target":[1,{"type":"User","alternateId":"a\\\\b@c","displayName":"unknown"},{"type":"User","id":"2"}]}`,
+	`{"published":"2024-01-01T00:00:00Z","eventType":"e\u0078","eventType":"y","actor":null,"client":{"ipAddress":null,"geographicalContext":null},"request":{"ipChain":[{"ip":"::ffff:1.2.3.4%eth0","geographicalContext":{"geolocation":{"lat":"1.5","lon":-0}}}]}}`,
+	`{"published":"2024-01-01T00:00:00Z","eventType":"x","client":{"ipAddress":"1.2.3.4"},"request":{"ipChain":[{"ip":"5.6.7.8","geographicalContext":{"city":"A\"B","geolocation":{"lat":1e1,"lon":2}}}]}}`,
+	`{"published":"2024-01-01T00:00:00Z","eventType":"x","securityContext":{"isProxy":"TRUE","asNumber":"4294967296","asOrg":7},"debugContext":{"debugData":{"threatSuspected":"True","factor":false}}}`,
+	`{"published":"2024-01-01T00:00:00Z","eventType":"x","securityContext":{"isProxy":1,"asNumber":1.5},"authenticationContext":{"externalSessionId":12,"credentialType":"","authenticationProvider":"FACTOR"}}`,
+	` {"published":"2024-01-01T00:00:00Z","eventType":"x","outcome":{"result":"deny","reason":"a\/b"}} `,
+	`{"published":"2024-01-01T00:00:00Z","eventType":"x","ke\"y":1}`,
+	`{"published":"2024-01-01T00:00:00Z","eventType":"x","k":"\\"}`,
+	`{"published":"2024-01-01T00:00:00Z","eventType":"x","k":+1}`,
+	`{"published":"2024-01-01T00:00:00Z","eventType":"x","k":-inf}`,
+	`{"published":"2024-01-01T00:00:00Z","eventType":"x","k":[1,[2,{"a":[]}],{}]}`,
+	`{"published":"2024-01-01T00:00:00Z","eventType":""}`,
+	`{"published":"yesterday","eventType":"x"}`,
+	`{"published":"2024-01-01T00:00:00Z","eventType":"x"} x`,
+	`{"published":"2024-01-01T00:00:00Z","eventType":"x",}`,
+	`{"a":tru}`,
+	`{"a":1 "b":2}`,
+	`{}`,
+}
+
+// TestFastMatchesTree checks the fast path against fastjson's tree on the golden input, on
+// generated events and on the tricky documents, and that it takes the common ones itself.
+func TestFastMatchesTree(t *testing.T) {
+	var gen bytes.Buffer
+	if err := oktagen.Write(&gen, 500, 3, time.Date(2024, 5, 6, 0, 0, 0, 0, time.UTC)); err != nil {
+		t.Fatal(err)
+	}
+	golden, err := os.ReadFile("testdata/okta.ndjson")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, in := range map[string][]byte{"golden": golden, "generated": gen.Bytes()} {
+		lines := bytes.Split(bytes.TrimSpace(in), []byte("\n"))
+		taken, objects := 0, 0
+		for _, l := range lines {
+			if same(t, l) {
+				taken++
+			}
+			if len(l) > 0 && l[0] == '{' && fastjson.ValidateBytes(l) == nil {
+				objects++
+			}
+		}
+		if taken != objects || objects == 0 {
+			t.Errorf("%s: fast path took %d of the %d lines holding one object", name, taken, objects)
+		}
+	}
+	taken := 0
+	for _, s := range tricky {
+		if same(t, []byte(s)) {
+			taken++
+		}
+	}
+	if taken < len(tricky)/2 {
+		t.Errorf("fast path took only %d of %d tricky documents", taken, len(tricky))
+	}
+}
+
+func FuzzFastMatchesTree(f *testing.F) {
+	golden, err := os.ReadFile("testdata/okta.ndjson")
+	if err != nil {
+		f.Fatal(err)
+	}
+	for _, l := range bytes.Split(golden, []byte("\n")) {
+		f.Add(l)
+	}
+	for _, s := range tricky {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) { same(t, data) })
+}
+
+// BenchmarkPaths compares the fast path with fastjson's tree on the same events, in the same
+// run (go test -run '^$' -bench Paths -benchmem -cpu 1 ./logs/okta).
+func BenchmarkPaths(b *testing.B) {
+	var gen bytes.Buffer
+	if err := oktagen.Write(&gen, 4096, 1, time.Date(2024, 5, 6, 0, 0, 0, 0, time.UTC)); err != nil {
+		b.Fatal(err)
+	}
+	lines := bytes.Split(bytes.TrimSuffix(gen.Bytes(), []byte("\n")), []byte("\n"))
+	for _, path := range []struct {
+		name  string
+		parse func(*Parser, *logs.Record, func(*borderwatch.Event)) error
+	}{{"fast", (*Parser).Parse}, {"tree", (*Parser).parseTree}} {
+		b.Run(path.name, func(b *testing.B) {
+			p := &Parser{}
+			rec := logs.Record{Path: "bench", Line: 1}
+			n := 0
+			b.ReportAllocs()
+			var ru0, ru1 syscall.Rusage
+			_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru0)
+			for i := 0; b.Loop(); i++ {
+				rec.Data = lines[i%len(lines)]
+				if err := path.parse(p, &rec, func(*borderwatch.Event) { n++ }); err != nil {
+					b.Fatal(err)
+				}
+			}
+			_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru1)
+			if n == 0 {
+				b.Fatal("no events")
+			}
+			cpu := time.Duration(ru1.Utime.Nano() + ru1.Stime.Nano() - ru0.Utime.Nano() - ru0.Stime.Nano())
+			b.ReportMetric(float64(n)/cpu.Seconds(), "events/cpu-s")
+		})
+	}
+}

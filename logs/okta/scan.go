@@ -1,0 +1,277 @@
+package okta
+
+import (
+	"bytes"
+	"encoding/binary"
+)
+
+// A scanner walks one JSON document in place without building a tree: it validates the
+// syntax as fastjson does (so a document it accepts fastjson accepts too, with the same
+// values) and returns the extents of the few members the parser reads. Anything it is not
+// sure of (a key with an escape, a number spelled inf or nan, deep nesting) marks the
+// document bad and the parser falls back to fastjson.
+
+// kind is the JSON type of a scanned value; kMissing for a member that is not there.
+type kind uint8
+
+const (
+	kMissing kind = iota
+	kString
+	kNumber
+	kTrue
+	kFalse
+	kNull
+	kObject
+	kArray
+)
+
+// jv is a scanned value: d[s:e] is the string between its quotes, or the whole token of
+// any other kind (brackets included).
+type jv struct {
+	s, e int
+	k    kind
+}
+
+// maxDepth bounds nesting; deeper documents go to fastjson (which allows 300).
+const maxDepth = 64
+
+type scanner struct {
+	d   []byte
+	bad bool
+}
+
+func (sc *scanner) ws(i int) int {
+	for i < len(sc.d) {
+		switch sc.d[i] {
+		case ' ', '\n', '\t', '\r':
+			i++
+		default:
+			return i
+		}
+	}
+	return i
+}
+
+// str returns the index of the quote that closes the string starting at i (just after its
+// opening quote), or -1. A backslash escapes the byte after it, as in fastjson's
+// parseRawString (which counts the backslashes before each quote). Eight bytes at a time
+// are tested for a quote or a backslash.
+func (sc *scanner) str(i int) int {
+	d := sc.d
+	for {
+		for i+8 <= len(d) {
+			x := binary.LittleEndian.Uint64(d[i:])
+			q, bs := x^(lo*'"'), x^(lo*'\\')
+			if (q-lo)&^q&hi|(bs-lo)&^bs&hi != 0 {
+				break
+			}
+			i += 8
+		}
+		for ; i < len(d); i++ {
+			switch d[i] {
+			case '"':
+				return i
+			case '\\':
+				i++
+				continue
+			}
+			if i&7 == 7 {
+				i++
+				break // back to eight at a time
+			}
+		}
+		if i >= len(d) {
+			return -1
+		}
+	}
+}
+
+// Constants of the eight-bytes-at-a-time test for a zero byte.
+const (
+	lo = 0x0101010101010101
+	hi = 0x8080808080808080
+)
+
+func isNum(c byte) bool {
+	return (c >= '0' && c <= '9') || c == '.' || c == '-' || c == 'e' || c == 'E' || c == '+'
+}
+
+// A spec names the members to find in an object: the first occurrence of keys[n] is stored
+// in out[base+n], and when sub[n] is set and the value is an object, its members too.
+type spec struct {
+	keys []string
+	sub  []*spec
+	base int
+}
+
+// value scans the value at i (no leading space) and returns it and the index after it.
+// With sp set and the value an object, the members sp names are stored in out.
+func (sc *scanner) value(i, depth int, sp *spec, out []jv) (jv, int) {
+	d := sc.d
+	if i >= len(d) || depth > maxDepth {
+		sc.bad = true
+		return jv{}, i
+	}
+	switch c := d[i]; {
+	case c == '{':
+		end := sc.object(i+1, depth+1, sp, out)
+		return jv{i, end, kObject}, end
+	case c == '[':
+		end := sc.array(i+1, depth+1)
+		return jv{i, end, kArray}, end
+	case c == '"':
+		end := sc.str(i + 1)
+		if end < 0 {
+			sc.bad = true
+			return jv{}, len(d)
+		}
+		return jv{i + 1, end, kString}, end + 1
+	case c == 't':
+		return sc.lit(i, "true", kTrue)
+	case c == 'f':
+		return sc.lit(i, "false", kFalse)
+	case c == 'n':
+		return sc.lit(i, "null", kNull)
+	case (c >= '0' && c <= '9') || c == '-':
+		j := i + 1
+		for j < len(d) && isNum(d[j]) {
+			j++
+		}
+		if c == '-' && j == i+1 {
+			sc.bad = true // "-inf", "-nan" or an error: fastjson decides
+		}
+		return jv{i, j, kNumber}, j
+	}
+	sc.bad = true
+	return jv{}, i
+}
+
+func (sc *scanner) lit(i int, word string, k kind) (jv, int) {
+	if !bytes.HasPrefix(sc.d[i:], []byte(word)) {
+		sc.bad = true
+		return jv{}, i
+	}
+	return jv{i, i + len(word), k}, i + len(word)
+}
+
+// object scans members from i (after '{') and returns the index after the closing brace.
+func (sc *scanner) object(i, depth int, sp *spec, out []jv) int {
+	d := sc.d
+	i = sc.ws(i)
+	if i < len(d) && d[i] == '}' {
+		return i + 1
+	}
+	for !sc.bad {
+		if i >= len(d) || d[i] != '"' {
+			break
+		}
+		ke := sc.str(i + 1)
+		if ke < 0 {
+			break
+		}
+		key := d[i+1 : ke]
+		i = sc.ws(ke + 1)
+		if i >= len(d) || d[i] != ':' {
+			break
+		}
+		i = sc.ws(i + 1)
+		if sp == nil {
+			_, i = sc.value(i, depth, nil, nil)
+		} else {
+			if bytes.IndexByte(key, '\\') >= 0 {
+				sc.bad = true // fastjson unescapes keys before comparing
+				return len(d)
+			}
+			slot := -1
+			for n, k := range sp.keys {
+				if string(key) == k {
+					slot = n
+					break
+				}
+			}
+			if slot < 0 || out[sp.base+slot].k != kMissing {
+				_, i = sc.value(i, depth, nil, nil)
+			} else {
+				var sub *spec
+				if sp.sub != nil {
+					sub = sp.sub[slot]
+				}
+				out[sp.base+slot], i = sc.value(i, depth, sub, out)
+			}
+		}
+		i = sc.ws(i)
+		if i >= len(d) {
+			break
+		}
+		switch d[i] {
+		case ',':
+			i = sc.ws(i + 1)
+			continue
+		case '}':
+			return i + 1
+		}
+		break
+	}
+	sc.bad = true
+	return len(d)
+}
+
+// array scans elements from i (after '[') and returns the index after the closing bracket.
+func (sc *scanner) array(i, depth int) int {
+	d := sc.d
+	i = sc.ws(i)
+	if i < len(d) && d[i] == ']' {
+		return i + 1
+	}
+	for !sc.bad {
+		_, next := sc.value(i, depth, nil, nil)
+		i = sc.ws(next)
+		if i >= len(d) {
+			break
+		}
+		switch d[i] {
+		case ',':
+			i = sc.ws(i + 1)
+			continue
+		case ']':
+			return i + 1
+		}
+		break
+	}
+	sc.bad = true
+	return len(d)
+}
+
+// fields stores in out the members keys of the already scanned object v (all missing when
+// v is not an object).
+func (sc *scanner) fields(v jv, keys []string, out []jv) {
+	clear(out)
+	if v.k != kObject {
+		return
+	}
+	sp := spec{keys: keys}
+	sc.object(v.s+1, 1, &sp, out)
+}
+
+// elems calls fn for each element of the already scanned array v.
+func (sc *scanner) elems(v jv, fn func(jv) bool) {
+	if v.k != kArray {
+		return
+	}
+	d := sc.d
+	i := sc.ws(v.s + 1)
+	if i < len(d) && d[i] == ']' {
+		return
+	}
+	for !sc.bad {
+		e, next := sc.value(i, 1, nil, nil)
+		if !fn(e) {
+			return
+		}
+		i = sc.ws(next)
+		if i >= len(d) || d[i] != ',' {
+			return
+		}
+		i = sc.ws(i + 1)
+	}
+}
