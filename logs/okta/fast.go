@@ -237,10 +237,10 @@ func (f *fastDoc) convert() (*borderwatch.Event, error) {
 	ev.Event.Kind = borderwatch.KindEvent
 	ev.Event.Action = action
 	ev.Event.ID = f.str(f.v[tUUID])
-	ev.Event.Dataset = logs.Dataset(Name)
+	ev.Event.Dataset = dataset
 	ev.Event.Module = Name
 	ev.Event.Provider = "okta"
-	ev.Event.Category, ev.Event.Type = categorize(action)
+	ev.Event.Category, ev.Event.Type = blk.categorize(action)
 	ev.Message = f.intern(f.v[tDisplayMessage])
 	switch r := f.raw(f.v[oResult]); {
 	case equalFold(r, "SUCCESS"), equalFold(r, "ALLOW"):

@@ -3,6 +3,8 @@ package okta
 import (
 	"bytes"
 	"os"
+	"slices"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -145,4 +147,68 @@ func BenchmarkPaths(b *testing.B) {
 			b.ReportMetric(float64(n)/cpu.Seconds(), "events/cpu-s")
 		})
 	}
+}
+
+// javaPairsPlain is the plain definition of javaPairs: values continued by concatenation.
+func javaPairsPlain(s string, fn func(key, value string)) {
+	s = strings.TrimSpace(s)
+	s = strings.TrimPrefix(s, "{")
+	s = strings.TrimSuffix(s, "}")
+	var key, val string
+	have := false
+	for len(s) > 0 {
+		part := s
+		if i := strings.Index(s, ", "); i >= 0 {
+			part, s = s[:i], s[i+2:]
+		} else {
+			s = ""
+		}
+		if eq := strings.IndexByte(part, '='); eq > 0 && !strings.ContainsAny(part[:eq], ",{}") {
+			if have {
+				fn(key, val)
+			}
+			key, val, have = strings.TrimSpace(part[:eq]), strings.TrimSpace(part[eq+1:]), true
+		} else if have {
+			val += ", " + part
+		}
+	}
+	if have {
+		fn(key, val)
+	}
+}
+
+func pairs(f func(string, func(string, string)), s string) []string {
+	var out []string
+	f(s, func(k, v string) { out = append(out, k, v) })
+	return out
+}
+
+var javaMaps = []string{
+	"{reasons=Anomalous Device, New Geo-Location, level=HIGH}",
+	"{New Geo-Location=POSITIVE, New Device=NEGATIVE, New IP=POSITIVE, Velocity=NEGATIVE}",
+	"{reasons=a , b,  c, level= LOW }",
+	"{k= , x, y=, , z}",
+	"{=,=}", "{a=, =b,}", "", "{}", "x, y=1, z", "{a=1\u00a0, b, c=2}",
+}
+
+func TestJavaPairs(t *testing.T) {
+	for _, s := range javaMaps {
+		if got, want := pairs(javaPairs, s), pairs(javaPairsPlain, s); !slices.Equal(got, want) {
+			t.Errorf("%q: got %q, want %q", s, got, want)
+		}
+	}
+	if got := pairs(javaPairs, javaMaps[0]); !slices.Equal(got, []string{"reasons", "Anomalous Device, New Geo-Location", "level", "HIGH"}) {
+		t.Errorf("got %q", got)
+	}
+}
+
+func FuzzJavaPairs(f *testing.F) {
+	for _, s := range javaMaps {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if got, want := pairs(javaPairs, s), pairs(javaPairsPlain, s); !slices.Equal(got, want) {
+			t.Fatalf("%q: got %q, want %q", s, got, want)
+		}
+	})
 }

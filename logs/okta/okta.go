@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/netip"
 	"strings"
+	"unsafe"
 
 	"github.com/valyala/fastjson"
 
@@ -14,6 +15,8 @@ import (
 
 // Name is the format name and the suffix of event.dataset.
 const Name = "okta"
+
+var dataset = logs.Dataset(Name)
 
 func init() {
 	logs.Register(logs.Format{
@@ -100,10 +103,10 @@ func (p *Parser) convert(o *fastjson.Value) (*borderwatch.Event, error) {
 	ev.Event.Kind = borderwatch.KindEvent
 	ev.Event.Action = action
 	ev.Event.ID = logs.JSONString(o, "uuid")
-	ev.Event.Dataset = logs.Dataset(Name)
+	ev.Event.Dataset = dataset
 	ev.Event.Module = Name
 	ev.Event.Provider = "okta"
-	ev.Event.Category, ev.Event.Type = categorize(action)
+	ev.Event.Category, ev.Event.Type = blk.categorize(action)
 	ev.Message = in.JSON(o, "displayMessage")
 	switch r := o.GetStringBytes("outcome", "result"); {
 	case equalFold(r, "SUCCESS"), equalFold(r, "ALLOW"):
@@ -132,24 +135,29 @@ type block struct {
 	vendor  borderwatch.Vendor
 	det     [8]string
 	reasons [4]string
+	cat     [2]string
+	typ     [1]string
 	proxy   bool
 }
 
-// categorize maps an Okta eventType to event.category and event.type.
-func categorize(action string) ([]string, []string) {
-	auth := []string{borderwatch.CategoryAuthentication}
+// categorize maps an Okta eventType to event.category and event.type, held in the block (full
+// slices: an append copies).
+func (blk *block) categorize(action string) ([]string, []string) {
+	cat, typ := blk.cat[:0], blk.typ[:0]
 	switch {
 	case action == "user.session.start":
-		return []string{borderwatch.CategoryAuthentication, borderwatch.CategorySession}, []string{"start"}
+		cat, typ = append(cat, borderwatch.CategoryAuthentication, borderwatch.CategorySession), append(typ, "start")
 	case action == "user.session.end":
-		return []string{borderwatch.CategoryAuthentication, borderwatch.CategorySession}, []string{"end"}
+		cat, typ = append(cat, borderwatch.CategoryAuthentication, borderwatch.CategorySession), append(typ, "end")
 	case strings.HasPrefix(action, "user.authentication."), strings.HasPrefix(action, "user.mfa."),
 		strings.HasPrefix(action, "user.session."), action == "policy.evaluate_sign_on",
 		strings.HasPrefix(action, "app.oauth2."), strings.HasPrefix(action, "user.account.lock"),
 		action == "user.account.unlock":
-		return auth, []string{"info"}
+		cat, typ = append(cat, borderwatch.CategoryAuthentication), append(typ, "info")
+	default:
+		cat, typ = append(cat, "iam"), append(typ, "info")
 	}
-	return []string{"iam"}, []string{"info"}
+	return cat[:len(cat):len(cat)], typ[:1:1]
 }
 
 func (p *Parser) setUser(ev *borderwatch.Event, o *fastjson.Value) {
@@ -336,9 +344,12 @@ func javaPairs(s string, fn func(key, value string)) {
 	s = strings.TrimSpace(s)
 	s = strings.TrimPrefix(s, "{")
 	s = strings.TrimSuffix(s, "}")
+	base := s
 	var key, val string
+	start := -1 // where val starts in base while it is a slice of it (no copy); -1 otherwise
 	have := false
 	for len(s) > 0 {
+		off := len(base) - len(s)
 		part := s
 		if i := strings.Index(s, ", "); i >= 0 {
 			part, s = s[:i], s[i+2:]
@@ -350,8 +361,16 @@ func javaPairs(s string, fn func(key, value string)) {
 				fn(key, val)
 			}
 			key, val, have = strings.TrimSpace(part[:eq]), strings.TrimSpace(part[eq+1:]), true
+			start = -1
+			if strings.HasSuffix(part, val) { // nothing trimmed on the right: a continuation extends it in base
+				start = off + len(part) - len(val)
+			}
 		} else if have {
-			val += ", " + part
+			if start >= 0 { // val, ", " and part lie in a row in base
+				val = base[start : off+len(part)]
+			} else {
+				val += ", " + part
+			}
 		}
 	}
 	if have {
@@ -359,9 +378,14 @@ func javaPairs(s string, fn func(key, value string)) {
 	}
 }
 
-// parseAddr is logs.ParseAddr on bytes, without an allocation for the common forms.
+// parseAddr is logs.ParseAddr on bytes, without an allocation for the common forms: the
+// first attempt reads b in place (netip keeps no reference to it in an Addr, and the error,
+// which would, is dropped).
 func parseAddr(b []byte) (netip.Addr, uint16, bool) {
-	if ip, err := netip.ParseAddr(string(b)); err == nil {
+	if len(b) == 0 {
+		return logs.ParseAddr("")
+	}
+	if ip, err := netip.ParseAddr(unsafe.String(&b[0], len(b))); err == nil {
 		return ip.Unmap().WithZone(""), 0, true
 	}
 	return logs.ParseAddr(string(b))
