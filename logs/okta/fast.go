@@ -411,7 +411,7 @@ func (f *fastDoc) setVendor(blk *block) {
 		v.Detections = append(v.Detections, "threat_suspected")
 	}
 	if tun := f.str(f.v[dTunnels]); tun != "" {
-		v.Tunnels = tunnels(tun)
+		v.Tunnels = f.p.tunnels(tun)
 	}
 	if v.RiskLevel != "" || v.IsProxy != nil || v.ASNumber != 0 || v.ASOrg != "" || len(v.RiskReasons) > 0 ||
 		len(v.Detections) > 0 || len(v.Tunnels) > 0 {

@@ -212,3 +212,36 @@ func FuzzJavaPairs(f *testing.F) {
 		}
 	})
 }
+
+// TestParseAllocs pins the allocations of a parsed LogEvent: the event with everything it
+// points to, and the copy of the record kept as event.original.
+func TestParseAllocs(t *testing.T) {
+	var gen bytes.Buffer
+	if err := oktagen.Write(&gen, 64, 1, time.Date(2024, 5, 6, 0, 0, 0, 0, time.UTC)); err != nil {
+		t.Fatal(err)
+	}
+	lines := bytes.Split(bytes.TrimSuffix(gen.Bytes(), []byte("\n")), []byte("\n"))
+	p := &Parser{}
+	rec := logs.Record{Path: "allocs", Line: 1}
+	n, i := 0, 0
+	emit := func(*borderwatch.Event) { n++ }
+	for _, l := range lines { // fill the interner
+		rec.Data = l
+		if err := p.Parse(&rec, emit); err != nil {
+			t.Fatal(err)
+		}
+	}
+	allocs := testing.AllocsPerRun(1000, func() {
+		rec.Data = lines[i%len(lines)]
+		i++
+		if err := p.Parse(&rec, emit); err != nil {
+			t.Fatal(err)
+		}
+	})
+	if allocs > 2 {
+		t.Errorf("%.1f allocations per event, want at most 2 (the event block and event.original)", allocs)
+	}
+	if n != len(lines)+1001 {
+		t.Errorf("%d events, want %d", n, len(lines)+1001)
+	}
+}

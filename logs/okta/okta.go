@@ -33,6 +33,7 @@ func init() {
 type Parser struct {
 	p   fastjson.Parser
 	in  logs.Interner
+	tun fastjson.Parser // debugData.tunnels, a JSON array in a string
 	doc fastDoc
 }
 
@@ -300,7 +301,7 @@ func (p *Parser) setVendor(blk *block, o *fastjson.Value) {
 		v.Detections = append(v.Detections, "threat_suspected")
 	}
 	if tun := logs.JSONString(dd, "tunnels"); tun != "" {
-		v.Tunnels = tunnels(tun)
+		v.Tunnels = p.tunnels(tun)
 	}
 	if v.RiskLevel != "" || v.IsProxy != nil || v.ASNumber != 0 || v.ASOrg != "" || len(v.RiskReasons) > 0 ||
 		len(v.Detections) > 0 || len(v.Tunnels) > 0 {
@@ -316,9 +317,8 @@ func (p *Parser) setVendor(blk *block, o *fastjson.Value) {
 
 // tunnels reads debugData.tunnels, a JSON array in a string:
 // [{"anonymous":true,"operator":"ASTRILL_VPN","type":"VPN"}] → ["VPN:ASTRILL_VPN"].
-func tunnels(s string) []string {
-	var p fastjson.Parser
-	v, err := p.Parse(s)
+func (p *Parser) tunnels(s string) []string {
+	v, err := p.tun.Parse(s)
 	if err != nil {
 		return []string{s}
 	}
