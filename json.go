@@ -16,16 +16,35 @@ import (
 
 const hex = "0123456789abcdef"
 
+// plain marks the bytes that appendString copies unchanged: printable ASCII other than the
+// quote and the backslash. Anything else (control characters, quotes, backslashes, and every
+// byte of a multi-byte UTF-8 sequence) takes the slow path.
+var plain = func() (t [256]bool) {
+	for c := 0x20; c < utf8.RuneSelf; c++ {
+		t[c] = c != '"' && c != '\\'
+	}
+	return t
+}()
+
 // appendString appends s as a JSON string the way encoding/json does without HTML escaping:
 // quotes, backslashes and control characters escaped (\b \f \n \r \t in short form), invalid
 // UTF-8 replaced by \ufffd, and U+2028/U+2029 escaped.
 func appendString(b []byte, s string) []byte {
 	b = append(b, '"')
+	// Fast path: most strings (names, addresses, cipher suites) need no escaping at all.
+	i := 0
+	for i < len(s) && plain[s[i]] {
+		i++
+	}
+	if i == len(s) {
+		b = append(b, s...)
+		return append(b, '"')
+	}
 	start := 0
-	for i := 0; i < len(s); {
+	for i < len(s) {
 		c := s[i]
 		if c < utf8.RuneSelf {
-			if c >= 0x20 && c != '"' && c != '\\' {
+			if plain[c] {
 				i++
 				continue
 			}
