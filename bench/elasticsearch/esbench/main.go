@@ -9,6 +9,7 @@ import (
 	"flag"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"net/netip"
 	"os"
 	"runtime"
@@ -64,6 +65,7 @@ func run(mode, url, kind string, n, batch, workers, bulkDocs int, compress bool,
 		}
 		evs := make([]*borderwatch.Event, 0, batch)
 		var encode time.Duration
+		nodeCPU0 := nodeCPU(url)
 		start := time.Now()
 		for i := 0; i < n; i += batch {
 			evs = evs[:0]
@@ -81,6 +83,7 @@ func run(mode, url, kind string, n, batch, workers, bulkDocs int, compress bool,
 			return err
 		}
 		cpu := cpuTime()
+		nodeCPU1 := nodeCPU(url)
 		st := s.Snapshot()
 		return emit(map[string]any{
 			"mode": mode, "kind": kind, "documents": n, "acked": st.Acked, "duplicates": st.Duplicates,
@@ -89,6 +92,7 @@ func run(mode, url, kind string, n, batch, workers, bulkDocs int, compress bool,
 			"docs_per_s": float64(n) / took.Seconds(), "event_build_seconds": encode.Seconds(),
 			"index": cfg.Index.Prefix, "client_cpu_seconds": cpu.Seconds(),
 			"client_cpu_us_per_doc": float64(cpu.Microseconds()) / float64(n), "load_avg": loadAvg(),
+			"node_cpu_seconds": (nodeCPU1 - nodeCPU0).Seconds(), "node_cpu_us_per_doc": float64((nodeCPU1 - nodeCPU0).Microseconds()) / float64(n),
 		})
 	case "outage":
 		// A node that is not there: nothing listens on port 1.
@@ -154,6 +158,32 @@ func cpuTime() time.Duration {
 		return 0
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// nodeCPU is the CPU time the cluster's processes have used (_nodes/stats/process), 0 if unknown.
+func nodeCPU(url string) time.Duration {
+	res, err := http.Get(url + "/_nodes/stats/process?filter_path=nodes.*.process.cpu.total_in_millis")
+	if err != nil {
+		return 0
+	}
+	defer res.Body.Close()
+	var r struct {
+		Nodes map[string]struct {
+			Process struct {
+				CPU struct {
+					TotalInMillis int64 `json:"total_in_millis"`
+				} `json:"cpu"`
+			} `json:"process"`
+		} `json:"nodes"`
+	}
+	if json.NewDecoder(res.Body).Decode(&r) != nil {
+		return 0
+	}
+	var ms int64
+	for _, n := range r.Nodes {
+		ms += n.Process.CPU.TotalInMillis
+	}
+	return time.Duration(ms) * time.Millisecond
 }
 
 // loadAvg is the machine's 1-minute load average, to judge how much CPU the node had.
