@@ -111,3 +111,32 @@ func TestTableMatchesMap(t *testing.T) {
 		t.Errorf("Each visited %d entries, Len %d", n, tb.Len())
 	}
 }
+
+// BenchmarkTableUpsert pins the cost of one table lookup with 100 000 users looked up in random
+// order (each lookup a cache miss, as in the engine), in CPU time:
+//
+//	go test -run=^$ -bench=BenchmarkTableUpsert -benchtime=2000000x -cpu=1 ./rules/
+func BenchmarkTableUpsert(b *testing.B) {
+	const users = 100_000
+	type state struct {
+		Seen time.Time
+		N    int
+	}
+	tb := rules.NewTable[state](1<<20, 0)
+	keys := make([]string, users)
+	for i := range keys {
+		keys[i] = fmt.Sprintf("user%06d", i)
+		tb.Upsert(keys[i], t0)
+	}
+	// Each lookup uses a fresh copy of the key, as each event carries its own.
+	probe := make([]string, users)
+	for i, j := range rand.New(rand.NewPCG(3, 4)).Perm(users) {
+		probe[i] = strings.Clone(keys[j])
+	}
+	cpu0 := cpuTime()
+	b.ResetTimer()
+	for i := range b.N {
+		tb.Upsert(probe[i%users], t0).N++
+	}
+	b.ReportMetric(float64((cpuTime()-cpu0).Nanoseconds())/float64(b.N), "cpu-ns/op")
+}
