@@ -245,3 +245,30 @@ func TestParseAllocs(t *testing.T) {
 		t.Errorf("%d events, want %d", n, len(lines)+1001)
 	}
 }
+
+// strPlain is scanner.str a byte at a time.
+func strPlain(d []byte, i int) int {
+	for ; i < len(d); i++ {
+		switch d[i] {
+		case '"':
+			return i
+		case '\\':
+			i++
+		}
+	}
+	return -1
+}
+
+func FuzzStr(f *testing.F) {
+	for _, s := range []string{`abc"`, `a\"b"`, `\\"`, `0123456\\\"89abcdef"x`, `01234567\`, `0123456789abcdef\\\\\\\\"`, `é"`, ``} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, d []byte) {
+		sc := scanner{d: d}
+		for i := 0; i <= len(d) && i < 24; i++ {
+			if got, want := sc.str(i), strPlain(d, i); got != want {
+				t.Fatalf("%q from %d: %d, want %d", d, i, got, want)
+			}
+		}
+	})
+}

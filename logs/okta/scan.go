@@ -3,6 +3,7 @@ package okta
 import (
 	"bytes"
 	"encoding/binary"
+	"math/bits"
 )
 
 // A scanner walks one JSON document in place without building a tree: it validates the
@@ -58,32 +59,31 @@ func (sc *scanner) ws(i int) int {
 // are tested for a quote or a backslash.
 func (sc *scanner) str(i int) int {
 	d := sc.d
-	for {
-		for i+8 <= len(d) {
-			x := binary.LittleEndian.Uint64(d[i:])
-			q, bs := x^(lo*'"'), x^(lo*'\\')
-			if (q-lo)&^q&hi|(bs-lo)&^bs&hi != 0 {
-				break
-			}
+	for i+8 <= len(d) {
+		x := binary.LittleEndian.Uint64(d[i:])
+		q, bs := x^(lo*'"'), x^(lo*'\\')
+		// The lowest bit set marks the first quote or backslash exactly (a borrow can
+		// only mark bytes above a true match).
+		m := (q-lo)&^q&hi | (bs-lo)&^bs&hi
+		if m == 0 {
 			i += 8
+			continue
 		}
-		for ; i < len(d); i++ {
-			switch d[i] {
-			case '"':
-				return i
-			case '\\':
-				i++
-				continue
-			}
-			if i&7 == 7 {
-				i++
-				break // back to eight at a time
-			}
+		i += bits.TrailingZeros64(m) / 8
+		if d[i] == '"' {
+			return i
 		}
-		if i >= len(d) {
-			return -1
+		i += 2 // a backslash and the byte it escapes
+	}
+	for ; i < len(d); i++ {
+		switch d[i] {
+		case '"':
+			return i
+		case '\\':
+			i++
 		}
 	}
+	return -1
 }
 
 // Constants of the eight-bytes-at-a-time test for a zero byte.
