@@ -1,7 +1,6 @@
 package okta
 
 import (
-	"bytes"
 	"fmt"
 	"strconv"
 	"strings"
@@ -129,9 +128,8 @@ func (f *fastDoc) raw(v jv) []byte {
 	if v.k != kString {
 		return nil
 	}
-	b := f.sc.d[v.s:v.e]
-	if bytes.IndexByte(b, '\\') < 0 {
-		return b
+	if !v.esc {
+		return f.sc.d[v.s:v.e]
 	}
 	u, err := f.p.p.ParseBytes(f.sc.d[v.s-1 : v.e+1])
 	if err != nil {
@@ -145,7 +143,7 @@ func (f *fastDoc) raw(v jv) []byte {
 func (f *fastDoc) str(v jv) string {
 	switch v.k {
 	case kString:
-		if bytes.IndexByte(f.sc.d[v.s:v.e], '\\') < 0 {
+		if !v.esc {
 			return f.orig[v.s:v.e]
 		}
 		return string(f.raw(v))

@@ -266,8 +266,14 @@ func FuzzStr(f *testing.F) {
 	f.Fuzz(func(t *testing.T, d []byte) {
 		sc := scanner{d: d}
 		for i := 0; i <= len(d) && i < 24; i++ {
-			if got, want := sc.str(i), strPlain(d, i); got != want {
-				t.Fatalf("%q from %d: %d, want %d", d, i, got, want)
+			got, esc := sc.str(i)
+			want := strPlain(d, i)
+			wantEsc := bytes.IndexByte(d[min(i, len(d)):max(want, min(i, len(d)))], '\\') >= 0
+			if want < 0 {
+				wantEsc = bytes.IndexByte(d[min(i, len(d)):], '\\') >= 0
+			}
+			if got != want || (want >= 0 && esc != wantEsc) {
+				t.Fatalf("%q from %d: %d %v, want %d %v", d, i, got, esc, want, wantEsc)
 			}
 		}
 	})

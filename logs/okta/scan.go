@@ -31,6 +31,7 @@ const (
 type jv struct {
 	s, e int
 	k    kind
+	esc  bool // a string with a backslash in it
 }
 
 // maxDepth bounds nesting; deeper documents go to fastjson (which allows 300).
@@ -54,10 +55,10 @@ func (sc *scanner) ws(i int) int {
 }
 
 // str returns the index of the quote that closes the string starting at i (just after its
-// opening quote), or -1. A backslash escapes the byte after it, as in fastjson's
+// opening quote), or -1, and whether the string holds a backslash. A backslash escapes the byte after it, as in fastjson's
 // parseRawString (which counts the backslashes before each quote). Eight bytes at a time
 // are tested for a quote or a backslash.
-func (sc *scanner) str(i int) int {
+func (sc *scanner) str(i int) (end int, esc bool) {
 	d := sc.d
 	for i+8 <= len(d) {
 		x := binary.LittleEndian.Uint64(d[i:])
@@ -71,19 +72,19 @@ func (sc *scanner) str(i int) int {
 		}
 		i += bits.TrailingZeros64(m) / 8
 		if d[i] == '"' {
-			return i
+			return i, esc
 		}
-		i += 2 // a backslash and the byte it escapes
+		i, esc = i+2, true // a backslash and the byte it escapes
 	}
 	for ; i < len(d); i++ {
 		switch d[i] {
 		case '"':
-			return i
+			return i, esc
 		case '\\':
-			i++
+			i, esc = i+1, true
 		}
 	}
-	return -1
+	return -1, esc
 }
 
 // Constants of the eight-bytes-at-a-time test for a zero byte.
@@ -115,17 +116,17 @@ func (sc *scanner) value(i, depth int, sp *spec, out []jv) (jv, int) {
 	switch c := d[i]; {
 	case c == '{':
 		end := sc.object(i+1, depth+1, sp, out)
-		return jv{i, end, kObject}, end
+		return jv{s: i, e: end, k: kObject}, end
 	case c == '[':
 		end := sc.array(i+1, depth+1)
-		return jv{i, end, kArray}, end
+		return jv{s: i, e: end, k: kArray}, end
 	case c == '"':
-		end := sc.str(i + 1)
+		end, esc := sc.str(i + 1)
 		if end < 0 {
 			sc.bad = true
 			return jv{}, len(d)
 		}
-		return jv{i + 1, end, kString}, end + 1
+		return jv{i + 1, end, kString, esc}, end + 1
 	case c == 't':
 		return sc.lit(i, "true", kTrue)
 	case c == 'f':
@@ -140,7 +141,7 @@ func (sc *scanner) value(i, depth int, sp *spec, out []jv) (jv, int) {
 		if c == '-' && j == i+1 {
 			sc.bad = true // "-inf", "-nan" or an error: fastjson decides
 		}
-		return jv{i, j, kNumber}, j
+		return jv{s: i, e: j, k: kNumber}, j
 	}
 	sc.bad = true
 	return jv{}, i
@@ -151,7 +152,7 @@ func (sc *scanner) lit(i int, word string, k kind) (jv, int) {
 		sc.bad = true
 		return jv{}, i
 	}
-	return jv{i, i + len(word), k}, i + len(word)
+	return jv{s: i, e: i + len(word), k: k}, i + len(word)
 }
 
 // object scans members from i (after '{') and returns the index after the closing brace.
@@ -165,7 +166,7 @@ func (sc *scanner) object(i, depth int, sp *spec, out []jv) int {
 		if i >= len(d) || d[i] != '"' {
 			break
 		}
-		ke := sc.str(i + 1)
+		ke, esc := sc.str(i + 1)
 		if ke < 0 {
 			break
 		}
@@ -178,7 +179,7 @@ func (sc *scanner) object(i, depth int, sp *spec, out []jv) int {
 		if sp == nil {
 			_, i = sc.value(i, depth, nil, nil)
 		} else {
-			if bytes.IndexByte(key, '\\') >= 0 {
+			if esc {
 				sc.bad = true // fastjson unescapes keys before comparing
 				return len(d)
 			}
