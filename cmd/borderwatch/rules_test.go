@@ -57,13 +57,10 @@ func TestRulesTestOnScenario(t *testing.T) {
 	}
 	// An export sorted by user, not by time: with --reorder the travel is found all the same.
 	unsorted := filepath.Join(dir, "unsorted.ndjson")
-	var lines []string
-	for _, ev := range []string{
+	lines := []string{
 		`{"@timestamp":"2026-03-02T10:00:00Z","event":{"kind":"event","category":["authentication"],"outcome":"success"},"user":{"name":"zoe"},"source":{"ip":"203.0.113.50","geo":{"country_iso_code":"GB","city_name":"London","location":{"lat":51.5,"lon":-0.12},"accuracy_radius":10}}}`,
 		`{"@timestamp":"2026-03-02T12:00:00Z","event":{"kind":"event","category":["authentication"],"outcome":"success"},"user":{"name":"yan"},"source":{"ip":"198.51.100.7","geo":{"country_iso_code":"US","city_name":"Chicago","location":{"lat":41.88,"lon":-87.63},"accuracy_radius":20}}}`,
 		`{"@timestamp":"2026-03-02T09:00:00Z","event":{"kind":"event","category":["authentication"],"outcome":"success"},"user":{"name":"zoe"},"source":{"ip":"198.51.100.1","geo":{"country_iso_code":"US","city_name":"Chicago","location":{"lat":41.88,"lon":-87.63},"accuracy_radius":20}}}`,
-	} {
-		lines = append(lines, ev)
 	}
 	if err := os.WriteFile(unsorted, []byte(strings.Join(lines, "\n")+"\n"), 0o644); err != nil {
 		t.Fatal(err)
