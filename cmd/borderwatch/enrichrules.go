@@ -16,7 +16,12 @@ func buildEnrichRules(cfg *Config, e *env, st *stages) error {
 	}
 	st.enrichers = append(st.enrichers, chain)
 	st.closers = append(st.closers, chain)
-	eng, err := rules.New(cfg.Rules, e.log.With("component", "rules"))
+	// SIGHUP re-reads the rules section of the configuration file (see ops.go).
+	load := func() (rules.Config, error) {
+		c, err := loadConfig(e.configPath)
+		return c.Rules, err
+	}
+	eng, err := newReloadableRules(cfg.Rules, load, e.log.With("component", "rules"))
 	if err != nil {
 		return fmt.Errorf("rules: %w", err)
 	}

@@ -40,6 +40,7 @@ func outputFlags() []cli.Flag {
 type env struct {
 	stdout, stderr io.Writer
 	log            *slog.Logger
+	configPath     string // the --config file, re-read on SIGHUP ("" = none)
 }
 
 // setup loads the configuration (defaults → file → environment → the flags the command
@@ -49,13 +50,8 @@ func setup(c *cli.Context, applyFlags func(*Config) error) (*Config, *env, error
 	if err != nil {
 		return nil, nil, usageError(err)
 	}
-	cfg := defaultConfig()
-	if path := c.String("config"); path != "" {
-		if err := config.LoadFile(path, &cfg); err != nil {
-			return nil, nil, usageError(err)
-		}
-	}
-	if err := config.ApplyEnv("BORDERWATCH", &cfg, os.Environ()); err != nil {
+	cfg, err := loadConfig(c.String("config"))
+	if err != nil {
 		return nil, nil, usageError(err)
 	}
 	if err := applyOutputFlags(c, &cfg); err != nil {
@@ -69,7 +65,21 @@ func setup(c *cli.Context, applyFlags func(*Config) error) (*Config, *env, error
 	if err := config.Validate(&cfg); err != nil {
 		return nil, nil, usageError(err)
 	}
-	return &cfg, &env{stdout: c.App.Writer, stderr: c.App.ErrWriter, log: log}, nil
+	return &cfg, &env{stdout: c.App.Writer, stderr: c.App.ErrWriter, log: log, configPath: c.String("config")}, nil
+}
+
+// loadConfig layers the defaults, the file at path (if any) and the BORDERWATCH_* environment.
+func loadConfig(path string) (Config, error) {
+	cfg := defaultConfig()
+	if path != "" {
+		if err := config.LoadFile(path, &cfg); err != nil {
+			return cfg, err
+		}
+	}
+	if err := config.ApplyEnv("BORDERWATCH", &cfg, os.Environ()); err != nil {
+		return cfg, err
+	}
+	return cfg, nil
 }
 
 func applyOutputFlags(c *cli.Context, cfg *Config) error {

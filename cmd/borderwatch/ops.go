@@ -18,7 +18,8 @@ import (
 // startOps prepares a pipeline for long runs before it starts: with metrics.address set it
 // serves /metrics and /healthz (pipeline counters, queue depth, timed sinks, and the Stats()
 // of every source, enricher and rule), and on SIGHUP it reloads every stage that can reload
-// (range lists, allowlists, GeoIP databases). The returned function stops both.
+// (range lists, allowlists, GeoIP databases, and the rules section of the configuration file).
+// The returned function stops both.
 func startOps(cfg *Config, e *env, p *borderwatch.Pipeline) (stop func(), err error) {
 	var stops []func()
 	stop = func() {
@@ -173,7 +174,7 @@ func watchReload(e *env, p *borderwatch.Pipeline) func() {
 			case <-done:
 				return
 			case <-ch:
-				e.log.Info("SIGHUP: reloading lists and databases", "stages", len(rs))
+				e.log.Info("SIGHUP: reloading lists, databases and rules", "stages", len(rs))
 				for _, r := range rs {
 					changed, err := r.Reload()
 					if err != nil {
