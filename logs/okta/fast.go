@@ -387,23 +387,11 @@ func (f *fastDoc) setVendor(blk *block) {
 	v.ASOrg = f.intern(f.v[sASOrg])
 
 	if risk := f.str(f.v[dRisk]); len(risk) > 0 && f.v[dRisk].k == kString {
-		javaPairs(risk, func(k, val string) {
-			switch k {
-			case "level":
-				v.RiskLevel = in.String(val)
-			case "reasons":
-				for r := range strings.SplitSeq(val, ", ") {
-					v.RiskReasons = append(v.RiskReasons, in.String(r))
-				}
-			}
-		})
+		r := f.p.java.risk(risk, in)
+		v.RiskLevel, v.RiskReasons = r.level, append(v.RiskReasons, r.reasons...)
 	}
 	if beh := f.str(f.v[dBehaviors]); len(beh) > 0 && f.v[dBehaviors].k == kString {
-		javaPairs(beh, func(k, val string) {
-			if strings.EqualFold(val, "POSITIVE") {
-				v.Detections = append(v.Detections, in.String(k))
-			}
-		})
+		v.Detections = append(v.Detections, f.p.java.behaviors(beh, in)...)
 	}
 	if t, _ := f.boolean(f.v[dThreat]); t {
 		v.Detections = append(v.Detections, "threat_suspected")

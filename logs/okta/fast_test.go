@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"os"
 	"slices"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -277,4 +278,24 @@ func FuzzStr(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestJavaCacheBound fills the risk and behaviors cache past its bound: it is emptied and
+// counted, and answers stay right.
+func TestJavaCacheBound(t *testing.T) {
+	var c javaCache
+	var in logs.Interner
+	for i := range javaCacheMax + 10 {
+		s := "{reasons=New Device, R" + strconv.Itoa(i) + ", level=HIGH}"
+		r := c.risk(s, &in)
+		if r.level != "HIGH" || !slices.Equal(r.reasons, []string{"New Device", "R" + strconv.Itoa(i)}) {
+			t.Fatalf("%q: %+v", s, r)
+		}
+		if d := c.behaviors("{B"+strconv.Itoa(i)+"=POSITIVE, X=NEGATIVE}", &in); !slices.Equal(d, []string{"B" + strconv.Itoa(i)}) {
+			t.Fatalf("behaviors %d: %q", i, d)
+		}
+	}
+	if c.Resets != 2 || len(c.risks) != 10 || len(c.behs) != 10 {
+		t.Errorf("resets %d, %d risks and %d behaviors held; want 2, 10, 10", c.Resets, len(c.risks), len(c.behs))
+	}
 }

@@ -31,10 +31,77 @@ func init() {
 // Parser turns Okta LogEvents into events. The zero value is not usable: call New. A Parser
 // is not safe for concurrent use (it reuses one JSON parser).
 type Parser struct {
-	p   fastjson.Parser
-	in  logs.Interner
-	tun fastjson.Parser // debugData.tunnels, a JSON array in a string
-	doc fastDoc
+	p    fastjson.Parser
+	in   logs.Interner
+	tun  fastjson.Parser // debugData.tunnels, a JSON array in a string
+	java javaCache
+	doc  fastDoc
+}
+
+// javaCache remembers what debugData's risk and behaviors strings say: the same few strings
+// come back on most events. It holds at most javaCacheMax strings of each kind and is
+// emptied when full (Resets counts that). Not safe for concurrent use.
+type javaCache struct {
+	Resets uint64
+	risks  map[string]riskInfo
+	behs   map[string][]string
+}
+
+const javaCacheMax = 1024
+
+type riskInfo struct {
+	level   string
+	reasons []string
+}
+
+// risk reads "{reasons=Anomalous Device, New Geo-Location, level=HIGH}".
+func (c *javaCache) risk(s string, in *logs.Interner) riskInfo {
+	if r, ok := c.risks[s]; ok {
+		return r
+	}
+	var r riskInfo
+	javaPairs(s, func(k, val string) {
+		switch k {
+		case "level":
+			r.level = in.String(val)
+		case "reasons":
+			for x := range strings.SplitSeq(val, ", ") {
+				r.reasons = append(r.reasons, in.String(x))
+			}
+		}
+	})
+	if len(c.risks) >= javaCacheMax {
+		c.risks = nil
+		c.Resets++
+	}
+	if c.risks == nil {
+		c.risks = make(map[string]riskInfo)
+	}
+	c.risks[strings.Clone(s)] = r
+	return r
+}
+
+// behaviors reads "{New Geo-Location=POSITIVE, New Device=NEGATIVE}" into the behaviors
+// that are POSITIVE.
+func (c *javaCache) behaviors(s string, in *logs.Interner) []string {
+	if d, ok := c.behs[s]; ok {
+		return d
+	}
+	var d []string
+	javaPairs(s, func(k, val string) {
+		if strings.EqualFold(val, "POSITIVE") {
+			d = append(d, in.String(k))
+		}
+	})
+	if len(c.behs) >= javaCacheMax {
+		c.behs = nil
+		c.Resets++
+	}
+	if c.behs == nil {
+		c.behs = make(map[string][]string)
+	}
+	c.behs[strings.Clone(s)] = d
+	return d
 }
 
 var _ logs.Parser = (*Parser)(nil)
@@ -279,23 +346,11 @@ func (p *Parser) setVendor(blk *block, o *fastjson.Value) {
 
 	dd := o.Get("debugContext", "debugData")
 	if risk := dd.GetStringBytes("risk"); len(risk) > 0 {
-		javaPairs(string(risk), func(k, val string) {
-			switch k {
-			case "level":
-				v.RiskLevel = p.in.String(val)
-			case "reasons":
-				for r := range strings.SplitSeq(val, ", ") {
-					v.RiskReasons = append(v.RiskReasons, p.in.String(r))
-				}
-			}
-		})
+		r := p.java.risk(string(risk), &p.in)
+		v.RiskLevel, v.RiskReasons = r.level, append(v.RiskReasons, r.reasons...)
 	}
 	if beh := dd.GetStringBytes("behaviors"); len(beh) > 0 {
-		javaPairs(string(beh), func(k, val string) {
-			if strings.EqualFold(val, "POSITIVE") {
-				v.Detections = append(v.Detections, p.in.String(k))
-			}
-		})
+		v.Detections = append(v.Detections, p.java.behaviors(string(beh), &p.in)...)
 	}
 	if t, _ := logs.JSONBool(dd, "threatSuspected"); t {
 		v.Detections = append(v.Detections, "threat_suspected")
