@@ -86,8 +86,12 @@ func startOps(cfg *Config, e *env, p *borderwatch.Pipeline) (stop func(), err er
 	return stop, nil
 }
 
-// stageName names a stage by its package: *ndjson.Sink → ndjson, *logs.Source → logs.
+// stageName names a stage by its package: *ndjson.Sink → ndjson, *logs.Source → logs; a
+// wrapper says whose name it carries with a StageName method.
 func stageName(x any) string {
+	if n, ok := x.(interface{ StageName() string }); ok {
+		return n.StageName()
+	}
 	t := reflect.TypeOf(x)
 	for t.Kind() == reflect.Pointer {
 		t = t.Elem()

@@ -146,6 +146,7 @@ func TestDaemonMetrics(t *testing.T) {
 		min          float64
 	}{
 		{"borderwatch_alerts_total", `rule="watched_country"`, 2},
+		{"borderwatch_rules_findings_total", `rule="watched_country"`, 2},
 		{"borderwatch_events_written_total", "", 5},
 		{"borderwatch_pipeline_events_processed_total", "", 3},
 		{"borderwatch_pipeline_queue_depth", "", 0},

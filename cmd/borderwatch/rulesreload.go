@@ -77,6 +77,9 @@ func (r *reloadableRules) Close() error {
 	return r.eng.Close()
 }
 
+// StageName keeps the engine's name in metrics and logs.
+func (r *reloadableRules) StageName() string { return "rules" }
+
 // Stats exports the current engine's per-rule counters (for /metrics).
 func (r *reloadableRules) Stats() map[string]rules.RuleStats {
 	r.mu.Lock()
