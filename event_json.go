@@ -91,7 +91,7 @@ func (x *Event) appendJSON(b []byte) []byte {
 		if x.Client == nil {
 			b = append(b, "null"...)
 		} else {
-			b = (&(*x.Client)).appendJSON(b)
+			b = x.Client.appendJSON(b)
 		}
 	}
 	if !(isZeroNetwork(&x.Network)) {
@@ -119,7 +119,7 @@ func (x *Event) appendJSON(b []byte) []byte {
 		if x.UserAgent == nil {
 			b = append(b, "null"...)
 		} else {
-			b = (&(*x.UserAgent)).appendJSON(b)
+			b = x.UserAgent.appendJSON(b)
 		}
 	}
 	if !(isZeroObserver(&x.Observer)) {
@@ -147,7 +147,7 @@ func (x *Event) appendJSON(b []byte) []byte {
 		if x.Rule == nil {
 			b = append(b, "null"...)
 		} else {
-			b = (&(*x.Rule)).appendJSON(b)
+			b = x.Rule.appendJSON(b)
 		}
 	}
 	if x.Threat != nil {
@@ -159,7 +159,7 @@ func (x *Event) appendJSON(b []byte) []byte {
 		if x.Threat == nil {
 			b = append(b, "null"...)
 		} else {
-			b = (&(*x.Threat)).appendJSON(b)
+			b = x.Threat.appendJSON(b)
 		}
 	}
 	if x.TLS != nil {
@@ -171,7 +171,7 @@ func (x *Event) appendJSON(b []byte) []byte {
 		if x.TLS == nil {
 			b = append(b, "null"...)
 		} else {
-			b = (&(*x.TLS)).appendJSON(b)
+			b = x.TLS.appendJSON(b)
 		}
 	}
 	if x.DNS != nil {
@@ -183,7 +183,7 @@ func (x *Event) appendJSON(b []byte) []byte {
 		if x.DNS == nil {
 			b = append(b, "null"...)
 		} else {
-			b = (&(*x.DNS)).appendJSON(b)
+			b = x.DNS.appendJSON(b)
 		}
 	}
 	if x.HTTP != nil {
@@ -195,7 +195,7 @@ func (x *Event) appendJSON(b []byte) []byte {
 		if x.HTTP == nil {
 			b = append(b, "null"...)
 		} else {
-			b = (&(*x.HTTP)).appendJSON(b)
+			b = x.HTTP.appendJSON(b)
 		}
 	}
 	if x.URL != nil {
@@ -207,7 +207,7 @@ func (x *Event) appendJSON(b []byte) []byte {
 		if x.URL == nil {
 			b = append(b, "null"...)
 		} else {
-			b = (&(*x.URL)).appendJSON(b)
+			b = x.URL.appendJSON(b)
 		}
 	}
 	if !(isZeroBorderwatch(&x.Borderwatch)) {
@@ -463,7 +463,7 @@ func (x *Endpoint) appendJSON(b []byte) []byte {
 		if x.NAT == nil {
 			b = append(b, "null"...)
 		} else {
-			b = (&(*x.NAT)).appendJSON(b)
+			b = x.NAT.appendJSON(b)
 		}
 	}
 	if x.Geo != nil {
@@ -475,7 +475,7 @@ func (x *Endpoint) appendJSON(b []byte) []byte {
 		if x.Geo == nil {
 			b = append(b, "null"...)
 		} else {
-			b = (&(*x.Geo)).appendJSON(b)
+			b = x.Geo.appendJSON(b)
 		}
 	}
 	if x.AS != nil {
@@ -487,7 +487,7 @@ func (x *Endpoint) appendJSON(b []byte) []byte {
 		if x.AS == nil {
 			b = append(b, "null"...)
 		} else {
-			b = (&(*x.AS)).appendJSON(b)
+			b = x.AS.appendJSON(b)
 		}
 	}
 	return append(b, '}')
@@ -578,7 +578,7 @@ func (x *Network) appendJSON(b []byte) []byte {
 		if x.VLAN == nil {
 			b = append(b, "null"...)
 		} else {
-			b = (&(*x.VLAN)).appendJSON(b)
+			b = x.VLAN.appendJSON(b)
 		}
 	}
 	return append(b, '}')
@@ -753,7 +753,7 @@ func (x *Observer) appendJSON(b []byte) []byte {
 		if x.Ingress == nil {
 			b = append(b, "null"...)
 		} else {
-			b = (&(*x.Ingress)).appendJSON(b)
+			b = x.Ingress.appendJSON(b)
 		}
 	}
 	return append(b, '}')
@@ -970,7 +970,7 @@ func (x *TLS) appendJSON(b []byte) []byte {
 		if x.Client == nil {
 			b = append(b, "null"...)
 		} else {
-			b = (&(*x.Client)).appendJSON(b)
+			b = x.Client.appendJSON(b)
 		}
 	}
 	if x.Server != nil {
@@ -982,7 +982,7 @@ func (x *TLS) appendJSON(b []byte) []byte {
 		if x.Server == nil {
 			b = append(b, "null"...)
 		} else {
-			b = (&(*x.Server)).appendJSON(b)
+			b = x.Server.appendJSON(b)
 		}
 	}
 	return append(b, '}')
@@ -1052,7 +1052,7 @@ func (x *DNS) appendJSON(b []byte) []byte {
 		if x.Question == nil {
 			b = append(b, "null"...)
 		} else {
-			b = (&(*x.Question)).appendJSON(b)
+			b = x.Question.appendJSON(b)
 		}
 	}
 	if len(x.Answers) != 0 {
@@ -1117,7 +1117,7 @@ func (x *HTTP) appendJSON(b []byte) []byte {
 		if x.Request == nil {
 			b = append(b, "null"...)
 		} else {
-			b = (&(*x.Request)).appendJSON(b)
+			b = x.Request.appendJSON(b)
 		}
 	}
 	if x.Response != nil {
@@ -1129,7 +1129,7 @@ func (x *HTTP) appendJSON(b []byte) []byte {
 		if x.Response == nil {
 			b = append(b, "null"...)
 		} else {
-			b = (&(*x.Response)).appendJSON(b)
+			b = x.Response.appendJSON(b)
 		}
 	}
 	return append(b, '}')
@@ -1195,7 +1195,7 @@ func (x *Borderwatch) appendJSON(b []byte) []byte {
 		if x.Input == nil {
 			b = append(b, "null"...)
 		} else {
-			b = (&(*x.Input)).appendJSON(b)
+			b = x.Input.appendJSON(b)
 		}
 	}
 	if x.App != nil {
@@ -1207,7 +1207,7 @@ func (x *Borderwatch) appendJSON(b []byte) []byte {
 		if x.App == nil {
 			b = append(b, "null"...)
 		} else {
-			b = (&(*x.App)).appendJSON(b)
+			b = x.App.appendJSON(b)
 		}
 	}
 	if x.Flow != nil {
@@ -1219,7 +1219,7 @@ func (x *Borderwatch) appendJSON(b []byte) []byte {
 		if x.Flow == nil {
 			b = append(b, "null"...)
 		} else {
-			b = (&(*x.Flow)).appendJSON(b)
+			b = x.Flow.appendJSON(b)
 		}
 	}
 	if x.Auth != nil {
@@ -1231,7 +1231,7 @@ func (x *Borderwatch) appendJSON(b []byte) []byte {
 		if x.Auth == nil {
 			b = append(b, "null"...)
 		} else {
-			b = (&(*x.Auth)).appendJSON(b)
+			b = x.Auth.appendJSON(b)
 		}
 	}
 	if x.Vendor != nil {
@@ -1243,7 +1243,7 @@ func (x *Borderwatch) appendJSON(b []byte) []byte {
 		if x.Vendor == nil {
 			b = append(b, "null"...)
 		} else {
-			b = (&(*x.Vendor)).appendJSON(b)
+			b = x.Vendor.appendJSON(b)
 		}
 	}
 	if x.Source != nil {
@@ -1255,7 +1255,7 @@ func (x *Borderwatch) appendJSON(b []byte) []byte {
 		if x.Source == nil {
 			b = append(b, "null"...)
 		} else {
-			b = (&(*x.Source)).appendJSON(b)
+			b = x.Source.appendJSON(b)
 		}
 	}
 	if x.Destination != nil {
@@ -1267,7 +1267,7 @@ func (x *Borderwatch) appendJSON(b []byte) []byte {
 		if x.Destination == nil {
 			b = append(b, "null"...)
 		} else {
-			b = (&(*x.Destination)).appendJSON(b)
+			b = x.Destination.appendJSON(b)
 		}
 	}
 	if x.Alert != nil {
@@ -1279,7 +1279,7 @@ func (x *Borderwatch) appendJSON(b []byte) []byte {
 		if x.Alert == nil {
 			b = append(b, "null"...)
 		} else {
-			b = (&(*x.Alert)).appendJSON(b)
+			b = x.Alert.appendJSON(b)
 		}
 	}
 	return append(b, '}')
@@ -1385,7 +1385,7 @@ func (x *Geo) appendJSON(b []byte) []byte {
 		if x.Location == nil {
 			b = append(b, "null"...)
 		} else {
-			b = (&(*x.Location)).appendJSON(b)
+			b = x.Location.appendJSON(b)
 		}
 	}
 	if x.AccuracyRadius != 0 {
@@ -1644,7 +1644,7 @@ func (x *TLSServer) appendJSON(b []byte) []byte {
 		if x.Hash == nil {
 			b = append(b, "null"...)
 		} else {
-			b = (&(*x.Hash)).appendJSON(b)
+			b = x.Hash.appendJSON(b)
 		}
 	}
 	return append(b, '}')
@@ -1869,7 +1869,7 @@ func (x *App) appendJSON(b []byte) []byte {
 		if x.SSH == nil {
 			b = append(b, "null"...)
 		} else {
-			b = (&(*x.SSH)).appendJSON(b)
+			b = x.SSH.appendJSON(b)
 		}
 	}
 	if x.RDP != nil {
@@ -1881,7 +1881,7 @@ func (x *App) appendJSON(b []byte) []byte {
 		if x.RDP == nil {
 			b = append(b, "null"...)
 		} else {
-			b = (&(*x.RDP)).appendJSON(b)
+			b = x.RDP.appendJSON(b)
 		}
 	}
 	if x.VNC != nil {
@@ -1893,7 +1893,7 @@ func (x *App) appendJSON(b []byte) []byte {
 		if x.VNC == nil {
 			b = append(b, "null"...)
 		} else {
-			b = (&(*x.VNC)).appendJSON(b)
+			b = x.VNC.appendJSON(b)
 		}
 	}
 	return append(b, '}')
@@ -1969,7 +1969,7 @@ func (x *Flow) appendJSON(b []byte) []byte {
 		if x.Tunnel == nil {
 			b = append(b, "null"...)
 		} else {
-			b = (&(*x.Tunnel)).appendJSON(b)
+			b = x.Tunnel.appendJSON(b)
 		}
 	}
 	if len(x.VLANs) != 0 {
@@ -2462,7 +2462,7 @@ func (x *Alert) appendJSON(b []byte) []byte {
 		if x.Previous == nil {
 			b = append(b, "null"...)
 		} else {
-			b = (&(*x.Previous)).appendJSON(b)
+			b = x.Previous.appendJSON(b)
 		}
 	}
 	if !(x.PreviousTime.IsZero()) {

@@ -213,7 +213,12 @@ func (g *gen) value(t reflect.Type, v string) {
 		g.p("b = (&%s).appendJSON(b)\n", v)
 	case reflect.Pointer:
 		g.p("if %s == nil {\nb = append(b, \"null\"...)\n} else {\n", v)
-		g.value(t.Elem(), "(*"+v+")")
+		if e := t.Elem(); e.Kind() == reflect.Struct && e != timeType && e != addrType {
+			g.enqueue(e)
+			g.p("b = %s.appendJSON(b)\n", v)
+		} else {
+			g.value(e, "(*"+v+")")
+		}
 		g.p("}\n")
 	case reflect.Slice:
 		if t.Elem().Kind() == reflect.Uint8 {
