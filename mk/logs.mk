@@ -25,5 +25,8 @@ fuzz-logs:
 	set -e; for p in $(LOGS_FUZZ_PKGS); do \
 		$(GO) test -run '^$$' -fuzz '^FuzzParse$$' -fuzztime=$(LOGS_FUZZTIME) $$p; \
 	done
+	set -e; for f in FuzzFastMatchesTree FuzzJavaPairs FuzzStr; do \
+		$(GO) test -run '^$$' -fuzz "^$$f\$$" -fuzztime=$(LOGS_FUZZTIME) ./logs/okta; \
+	done
 
 fuzz-smoke: fuzz-logs
