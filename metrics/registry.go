@@ -192,7 +192,6 @@ func (r *Registry) Struct(subsystem, labelName string, snapshot func() any) erro
 	return r.Register(sc)
 }
 
-
 type structField struct {
 	index []int
 	vt    prometheus.ValueType
