@@ -14,6 +14,16 @@ var update = flag.Bool("update", false, "rewrite golden files")
 
 const demoInput = "../../testdata/demo/okta.ndjson"
 
+// TestMain makes every in-process run use the bundled demo GeoIP data, even on a machine
+// that has real databases in /usr/share/GeoIP or /var/lib/GeoIP, so that results do not depend
+// on the machine. Tests that want real databases configure them explicitly.
+func TestMain(m *testing.M) {
+	if _, set := os.LookupEnv("BORDERWATCH_ENRICH_GEOIP_DIRECTORIES"); !set {
+		os.Setenv("BORDERWATCH_ENRICH_GEOIP_DIRECTORIES", "")
+	}
+	os.Exit(m.Run())
+}
+
 // golden compares got with the file at path, or rewrites it with -update.
 func golden(t *testing.T, path, got string) {
 	t.Helper()
