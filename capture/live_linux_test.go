@@ -5,7 +5,6 @@ package capture
 import (
 	"bytes"
 	"context"
-	"fmt"
 	"io"
 	"log/slog"
 	"net"
@@ -14,17 +13,14 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
-	"runtime"
 	"strconv"
-	"strings"
 	"sync"
 	"testing"
 	"time"
 
-	"golang.org/x/sys/unix"
-
 	"github.com/borderwatch/borderwatch"
 	"github.com/borderwatch/borderwatch/capture/internal/synth"
+	"github.com/borderwatch/borderwatch/internal/netnstest"
 )
 
 // The live tests need root (network namespaces, AF_PACKET). They run when
@@ -50,57 +46,8 @@ func liveEnabled(t *testing.T) {
 	}
 }
 
-func sh(t *testing.T, args ...string) string {
-	t.Helper()
-	out, err := exec.Command(args[0], args[1:]...).CombinedOutput()
-	if err != nil {
-		t.Fatalf("%s: %v\n%s", strings.Join(args, " "), err, out)
-	}
-	return string(out)
-}
-
-// setupNamespaces creates two namespaces joined by a veth pair, IPv6 off (no neighbour
-// discovery noise), and returns a cleanup.
-func setupNamespaces(t *testing.T) {
-	t.Helper()
-	for _, ns := range []string{nsSend, nsCap} {
-		exec.Command("ip", "netns", "del", ns).Run()
-		sh(t, "ip", "netns", "add", ns)
-	}
-	t.Cleanup(func() {
-		for _, ns := range []string{nsSend, nsCap} {
-			exec.Command("ip", "netns", "del", ns).Run()
-		}
-	})
-	sh(t, "ip", "link", "add", vSend, "netns", nsSend, "type", "veth", "peer", "name", vCap, "netns", nsCap)
-	for _, x := range []struct{ ns, dev, ip string }{{nsSend, vSend, ipSend}, {nsCap, vCap, ipCap}} {
-		sh(t, "ip", "netns", "exec", x.ns, "sysctl", "-q", "-w", "net.ipv6.conf.all.disable_ipv6=1")
-		sh(t, "ip", "netns", "exec", x.ns, "sysctl", "-q", "-w", "net.ipv6.conf.default.disable_ipv6=1")
-		sh(t, "ip", "-n", x.ns, "addr", "add", x.ip+"/24", "dev", x.dev)
-		sh(t, "ip", "-n", x.ns, "link", "set", x.dev, "up")
-		sh(t, "ip", "-n", x.ns, "link", "set", "lo", "up")
-	}
-}
-
-// inNamespace runs f on a thread moved into namespace ns; the thread is discarded afterwards.
-func inNamespace(ns string, f func() error) error {
-	errc := make(chan error, 1)
-	go func() {
-		runtime.LockOSThread() // never unlocked: the thread ends with the goroutine
-		fd, err := unix.Open(filepath.Join("/run/netns", ns), unix.O_RDONLY|unix.O_CLOEXEC, 0)
-		if err != nil {
-			errc <- err
-			return
-		}
-		defer unix.Close(fd)
-		if err := unix.Setns(fd, unix.CLONE_NEWNET); err != nil {
-			errc <- fmt.Errorf("setns %s: %w", ns, err)
-			return
-		}
-		errc <- f()
-	}()
-	return <-errc
-}
+// livePair is the sender and capture hosts of the live tests.
+var livePair = netnstest.Pair{SendNS: nsSend, CapNS: nsCap, SendDev: vSend, CapDev: vCap, SendIP: ipSend, CapIP: ipCap}
 
 // chanEmitter is the pipeline's side for the live test: a bounded queue, TryEmit drops.
 type chanEmitter struct {
@@ -138,7 +85,7 @@ func startLive(t *testing.T, cfg Config, em borderwatch.Emitter) (*LiveSource, f
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() {
-		done <- inNamespace(nsCap, func() error { return src.Run(ctx, em) })
+		done <- netnstest.Run(nsCap, func() error { return src.Run(ctx, em) })
 	}()
 	select {
 	case <-ready:
@@ -155,9 +102,9 @@ func startLive(t *testing.T, cfg Config, em borderwatch.Emitter) (*LiveSource, f
 
 func TestLiveSessions(t *testing.T) {
 	liveEnabled(t)
-	setupNamespaces(t)
+	netnstest.Setup(t, livePair)
 	var ln net.Listener
-	if err := inNamespace(nsCap, func() (err error) {
+	if err := netnstest.Run(nsCap, func() (err error) {
 		ln, err = net.Listen("tcp4", ipCap+":8443")
 		return err
 	}); err != nil {
@@ -180,7 +127,7 @@ func TestLiveSessions(t *testing.T) {
 	src, stop := startLive(t, cfg, em)
 	const conns = 5
 	payload := bytes.Repeat([]byte("x"), 3000)
-	if err := inNamespace(nsSend, func() error {
+	if err := netnstest.Run(nsSend, func() error {
 		for i := 0; i < conns; i++ {
 			c, err := net.Dial("tcp4", ipCap+":8443")
 			if err != nil {
@@ -243,7 +190,7 @@ func TestLiveLoss(t *testing.T) {
 	if _, err := exec.LookPath("tcpreplay"); err != nil {
 		t.Fatal("tcpreplay is not installed (scripts/ci/deps-capture.sh installs it)")
 	}
-	setupNamespaces(t)
+	netnstest.Setup(t, livePair)
 	path := filepath.Join(t.TempDir(), "replay.pcap")
 	f, err := os.Create(path)
 	if err != nil {
@@ -261,7 +208,7 @@ func TestLiveLoss(t *testing.T) {
 			cfg.RingMB = 2
 			cfg.Flow.CloseLinger = 10 * time.Millisecond // records leave while packets still arrive
 			src, stop := startLive(t, cfg, em)
-			out := sh(t, "ip", "netns", "exec", nsSend, "tcpreplay", "-q", "-i", vSend, rate, path)
+			out := netnstest.Sh(t, "ip", "netns", "exec", nsSend, "tcpreplay", "-q", "-i", vSend, rate, path)
 			time.Sleep(500 * time.Millisecond)
 			stop()
 			m := sentRe.FindStringSubmatch(out)

@@ -9,13 +9,12 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
 
-	"golang.org/x/sys/unix"
+	"github.com/borderwatch/borderwatch/internal/netnstest"
 )
 
 // This test needs root (network namespaces, AF_PACKET). It runs when
@@ -29,37 +28,10 @@ const (
 	opsIPCap  = "10.198.0.1"
 )
 
-func opsSh(t *testing.T, args ...string) {
-	t.Helper()
-	if out, err := exec.Command(args[0], args[1:]...).CombinedOutput(); err != nil {
-		t.Fatalf("%s: %v\n%s", strings.Join(args, " "), err, out)
-	}
-}
-
-// inNetns runs f on an OS thread moved into namespace ns; sockets f creates belong to ns.
-func inNetns(ns string, f func() error) error {
-	errc := make(chan error, 1)
-	go func() {
-		runtime.LockOSThread() // never unlocked: the thread ends with the goroutine
-		fd, err := unix.Open(filepath.Join("/run/netns", ns), unix.O_RDONLY|unix.O_CLOEXEC, 0)
-		if err != nil {
-			errc <- err
-			return
-		}
-		defer unix.Close(fd)
-		if err := unix.Setns(fd, unix.CLONE_NEWNET); err != nil {
-			errc <- fmt.Errorf("setns %s: %w", ns, err)
-			return
-		}
-		errc <- f()
-	}()
-	return <-errc
-}
-
 // httpGetIn fetches path from addr inside namespace ns with a plain HTTP/1.0 request (the
 // dial must happen on the namespace's thread, which net/http's transport does not do).
 func httpGetIn(ns, addr, path string) (status int, body string, err error) {
-	err = inNetns(ns, func() error {
+	err = netnstest.Run(ns, func() error {
 		c, err := net.DialTimeout("tcp", addr, 2*time.Second)
 		if err != nil {
 			return err
@@ -88,22 +60,7 @@ func TestCaptureDaemonMetrics(t *testing.T) {
 	if os.Geteuid() != 0 {
 		t.Fatal("BORDERWATCH_LIVE_TEST=1 needs root for network namespaces and AF_PACKET")
 	}
-	for _, ns := range []string{opsNSSend, opsNSCap} {
-		exec.Command("ip", "netns", "del", ns).Run()
-		opsSh(t, "ip", "netns", "add", ns)
-	}
-	t.Cleanup(func() {
-		for _, ns := range []string{opsNSSend, opsNSCap} {
-			exec.Command("ip", "netns", "del", ns).Run()
-		}
-	})
-	opsSh(t, "ip", "link", "add", opsVSend, "netns", opsNSSend, "type", "veth", "peer", "name", opsVCap, "netns", opsNSCap)
-	for _, x := range []struct{ ns, dev, ip string }{{opsNSSend, opsVSend, opsIPSend}, {opsNSCap, opsVCap, opsIPCap}} {
-		opsSh(t, "ip", "netns", "exec", x.ns, "sysctl", "-q", "-w", "net.ipv6.conf.all.disable_ipv6=1")
-		opsSh(t, "ip", "-n", x.ns, "addr", "add", x.ip+"/24", "dev", x.dev)
-		opsSh(t, "ip", "-n", x.ns, "link", "set", x.dev, "up")
-		opsSh(t, "ip", "-n", x.ns, "link", "set", "lo", "up")
-	}
+	netnstest.Setup(t, netnstest.Pair{SendNS: opsNSSend, CapNS: opsNSCap, SendDev: opsVSend, CapDev: opsVCap, SendIP: opsIPSend, CapIP: opsIPCap})
 
 	dir := t.TempDir()
 	bin := filepath.Join(dir, "borderwatch")
@@ -163,7 +120,7 @@ func TestCaptureDaemonMetrics(t *testing.T) {
 
 	// 300 UDP datagrams from the sender namespace to the capturing side, over 30 flows.
 	const sent = 300
-	err := inNetns(opsNSSend, func() error {
+	err := netnstest.Run(opsNSSend, func() error {
 		// One datagram first resolves the neighbour, so that none of the counted ones waits
 		// on ARP (the kernel queues only a few per unresolved neighbour).
 		c, err := net.Dial("udp", net.JoinHostPort(opsIPCap, "39999"))
