@@ -3,8 +3,11 @@ package borderwatch
 import (
 	"crypto/sha256"
 	"encoding/base64"
+	"hash"
 	"strconv"
+	"sync"
 	"time"
+	"unsafe"
 )
 
 // DocumentID returns the event's deterministic document id (the Elasticsearch _id), so that
@@ -21,13 +24,14 @@ func (ev *Event) DocumentID() string {
 	if ev.Borderwatch.ID != "" {
 		return ev.Borderwatch.ID
 	}
-	h := sha256.New()
-	var buf []byte
+	h := hashers.Get().(hash.Hash)
+	defer hashers.Put(h)
+	h.Reset()
 	add := func(parts ...string) {
 		for _, p := range parts {
-			buf = append(buf[:0], p...)
-			buf = append(buf, 0)
-			h.Write(buf)
+			// The hash reads the bytes and keeps none of them, so the string need not be copied.
+			h.Write(unsafe.Slice(unsafe.StringData(p), len(p)))
+			h.Write(separator[:])
 		}
 	}
 	ts := func(t time.Time) string { return strconv.FormatInt(t.UnixNano(), 10) }
@@ -54,3 +58,9 @@ func (ev *Event) DocumentID() string {
 	var sum [sha256.Size]byte
 	return base64.RawURLEncoding.EncodeToString(h.Sum(sum[:0])[:15])
 }
+
+// hashers reuses SHA-256 states across events; separator ends each hashed part.
+var (
+	hashers   = sync.Pool{New: func() any { return sha256.New() }}
+	separator = [1]byte{0}
+)
