@@ -54,9 +54,7 @@ func setup(c *cli.Context, applyFlags func(*Config) error) (*Config, *env, error
 	if err != nil {
 		return nil, nil, usageError(err)
 	}
-	if err := applyOutputFlags(c, &cfg); err != nil {
-		return nil, nil, usageError(err)
-	}
+	applyOutputFlags(c, &cfg)
 	if applyFlags != nil {
 		if err := applyFlags(&cfg); err != nil {
 			return nil, nil, usageError(err)
@@ -82,7 +80,7 @@ func loadConfig(path string) (Config, error) {
 	return cfg, nil
 }
 
-func applyOutputFlags(c *cli.Context, cfg *Config) error {
+func applyOutputFlags(c *cli.Context, cfg *Config) {
 	if c.IsSet("output") {
 		var sinks []string
 		for _, v := range c.StringSlice("output") {
@@ -107,7 +105,6 @@ func applyOutputFlags(c *cli.Context, cfg *Config) error {
 	if c.IsSet("dead-letter") {
 		cfg.Output.DeadLetter = c.String("dead-letter")
 	}
-	return nil
 }
 
 func newLogger(w io.Writer, level, format string) (*slog.Logger, error) {
