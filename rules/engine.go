@@ -26,6 +26,7 @@ type Engine struct {
 	rules []*ruleRun
 	sup   *suppressor
 	store *state.Store
+	subs  *Subjects
 
 	out        []*borderwatch.Event
 	watermark  time.Time // the latest event time seen
@@ -76,7 +77,9 @@ func New(cfg Config, log *slog.Logger) (*Engine, error) {
 		Watched:    NewCountrySet(cfg.WatchedCountries),
 		TTL:        cfg.State.TTL,
 		MaxEntries: cfg.State.MaxEntries,
+		Subjects:   NewSubjects(cfg.State.MaxEntries, cfg.State.TTL),
 	}
+	e.subs = env.Subjects
 	if cfg.Roster != "" {
 		r, err := LoadRoster(cfg.Roster)
 		if err != nil {
@@ -176,9 +179,11 @@ func (e *Engine) Evaluate(ctx context.Context, ev *borderwatch.Event) ([]*border
 		e.watermark = ev.Timestamp
 	}
 	e.dirty = true
+	e.subs.Begin(ev)
 	for _, r := range e.rules {
 		r.det.Evaluate(ev, r.emit)
 	}
+	e.subs.End()
 	if !e.watermark.Before(e.nextSweep) {
 		e.out = e.sup.expire(e.watermark, e.out)
 		e.nextSweep = e.watermark.Add(time.Minute)

@@ -39,6 +39,9 @@ type Env struct {
 	// TTL and MaxEntries bound every per-user or per-IP table a rule keeps (rules.state).
 	TTL        time.Duration
 	MaxEntries int
+	// Subjects is the per-user record table the per-user rules share (one lookup per event
+	// for all of them). A rule built with a nil Subjects makes its own.
+	Subjects *Subjects
 }
 
 // Detector is one configured rule. Evaluate is called for every event, in input order, from one

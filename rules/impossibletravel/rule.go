@@ -93,7 +93,7 @@ type userState struct {
 type Rule struct {
 	p         Params
 	watched   rules.CountrySet
-	users     *rules.Table[userState]
+	users     *rules.Slot[userState]
 	pending   pendingQueue
 	seq       uint64
 	watermark time.Time
@@ -101,14 +101,18 @@ type Rule struct {
 
 // New builds the rule.
 func New(env rules.Env, p Params) *Rule {
-	return &Rule{p: p, watched: env.Watched, users: rules.NewTable[userState](env.MaxEntries, env.TTL)}
+	subs := env.Subjects
+	if subs == nil {
+		subs = rules.NewSubjects(env.MaxEntries, env.TTL)
+	}
+	return &Rule{p: p, watched: env.Watched, users: rules.NewSlot[userState](subs)}
 }
 
 // pending is a login waiting in the reorder buffer, with what evaluation needs copied out of
 // the event so that the (by then cold) event is only read again when an alert is raised.
 type pending struct {
 	ev  *borderwatch.Event
-	key string
+	sub *rules.Subject // the user's record, found once for all the per-user rules
 	l   login
 	seq uint64
 }
@@ -171,8 +175,10 @@ func (r *Rule) Evaluate(ev *borderwatch.Event, emit func(rules.Finding)) {
 		r.watermark = ev.Timestamp
 	}
 	if r.relevant(ev) {
-		r.seq++
-		r.pending.add(pending{ev: ev, key: rules.UserKey(ev), l: r.toLogin(ev), seq: r.seq})
+		if sub := r.users.Subjects().Upsert(ev, ev.Timestamp); sub != nil {
+			r.seq++
+			r.pending.add(pending{ev: ev, sub: sub, l: r.toLogin(ev), seq: r.seq})
+		}
 	}
 	cut := r.watermark.Add(-r.p.MaxLateness)
 	for r.pending.len() > 0 && !r.pending.first().After(cut) {
@@ -192,7 +198,7 @@ func (r *Rule) relevant(ev *borderwatch.Event) bool {
 		return false
 	}
 	g := ev.Source.Geo
-	return g != nil && g.Location != nil && !g.CountryOnly && ev.Source.IP.IsValid() && rules.UserKey(ev) != ""
+	return g != nil && g.Location != nil && !g.CountryOnly && ev.Source.IP.IsValid()
 }
 
 func (r *Rule) toLogin(ev *borderwatch.Event) login {
@@ -228,7 +234,7 @@ func (r *Rule) raised(in *borderwatch.Intel) bool {
 
 func (r *Rule) evaluate(p pending, emit func(rules.Finding)) {
 	ev := p.ev
-	st := r.users.Upsert(p.key, p.l.T)
+	st := r.users.UpsertSubject(p.sub, p.l.T)
 	cur := p.l
 	// Keep the round-trip history (every login, tagged or not) within its window.
 	keep := st.Recent[:0]

@@ -68,12 +68,12 @@ type userState struct {
 type Rule struct {
 	p       Params
 	watched rules.CountrySet
-	users   *rules.Table[userState]
+	users   *rules.Slot[userState]
 }
 
 // New builds the rule.
 func New(env rules.Env, p Params) *Rule {
-	return &Rule{p: p, watched: env.Watched, users: rules.NewTable[userState](env.MaxEntries, env.TTL)}
+	return &Rule{p: p, watched: env.Watched, users: rules.NewSlot[userState](subjects(env))}
 }
 
 // Evaluate implements rules.Detector.
@@ -82,7 +82,7 @@ func (r *Rule) Evaluate(ev *borderwatch.Event, emit func(rules.Finding)) {
 		return
 	}
 	c := rules.Country(&ev.Source)
-	user := rules.UserKey(ev)
+	user := r.users.Subjects().Key(ev)
 	if c == "" || user == "" {
 		return
 	}
@@ -93,7 +93,7 @@ func (r *Rule) Evaluate(ev *borderwatch.Event, emit func(rules.Finding)) {
 		}
 	}
 	t := ev.Timestamp
-	st := r.users.Upsert(user, t)
+	st := r.users.Upsert(ev, t)
 	if st.Countries == nil {
 		st.Countries = map[string]country{}
 		st.First = t
@@ -147,3 +147,10 @@ func (r *Rule) SaveState(put func(key string, value []byte, expires time.Time) e
 
 // TableCounts implements rules.TableCounter.
 func (r *Rule) TableCounts() rules.TableCounts { return r.users.Counts() }
+
+func subjects(env rules.Env) *rules.Subjects {
+	if env.Subjects != nil {
+		return env.Subjects
+	}
+	return rules.NewSubjects(env.MaxEntries, env.TTL)
+}

@@ -123,13 +123,13 @@ type userState struct {
 type Rule struct {
 	p      Params
 	roster *rules.Roster
-	users  *rules.Table[userState]
+	users  *rules.Slot[userState]
 	tzs    map[string]*time.Location
 }
 
 // New builds the rule.
 func New(env rules.Env, p Params) *Rule {
-	return &Rule{p: p, roster: env.Roster, users: rules.NewTable[userState](env.MaxEntries, env.TTL), tzs: map[string]*time.Location{}}
+	return &Rule{p: p, roster: env.Roster, users: rules.NewSlot[userState](subjects(env)), tzs: map[string]*time.Location{}}
 }
 
 func (r *Rule) location(name string) *time.Location {
@@ -154,7 +154,7 @@ func (r *Rule) Evaluate(ev *borderwatch.Event, emit func(rules.Finding)) {
 	if !rules.IsSuccessfulLogin(ev) {
 		return
 	}
-	user := rules.UserKey(ev)
+	user := r.users.Subjects().Key(ev)
 	if user == "" {
 		return
 	}
@@ -169,7 +169,7 @@ func (r *Rule) Evaluate(ev *borderwatch.Event, emit func(rules.Finding)) {
 		return // no timezone to judge the hour by
 	}
 	t := ev.Timestamp
-	st := r.users.Upsert(user, t)
+	st := r.users.Upsert(ev, t)
 	if st.First.IsZero() || t.Before(st.First) {
 		st.First = t
 	}
@@ -286,3 +286,10 @@ func (r *Rule) SaveState(put func(key string, value []byte, expires time.Time) e
 
 // TableCounts implements rules.TableCounter.
 func (r *Rule) TableCounts() rules.TableCounts { return r.users.Counts() }
+
+func subjects(env rules.Env) *rules.Subjects {
+	if env.Subjects != nil {
+		return env.Subjects
+	}
+	return rules.NewSubjects(env.MaxEntries, env.TTL)
+}
