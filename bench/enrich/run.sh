@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Enrichment benchmarks. Each target is compared with a floor measured in the same run:
 #   LookupGeoLite2   (City + ASN, decoded)      vs TreeOnlyGeoLite2 (the two tree walks alone)
-#   TableLookup50k   (all range lists)          vs BartFloor50k (bart's Lookup alone)
+#   TableLookup50k   (all range lists)          vs BartFastFloor50k (bart.Fast's Lookup alone;
+#                                                  BartFloor50k is bart.Table's, for reference)
 #   LookupCacheHit / EnrichCacheHit             (absolute; 0 allocs is the target)
 # Needs the GeoLite2 files (make geolite2). One core (-cpu 1); cpu-ns/op is the process CPU
 # time per operation, steadier than ns/op when other work shares the machine.
@@ -24,7 +25,7 @@ awk '/^Benchmark/ { for (i = 2; i < NF; i++) if ($(i+1) == "cpu-ns/op") print $1
 		for (k in n) med[k] = v[k, int((n[k] + 1) / 2)]
 		floor["BenchmarkLookupGeoLite2/Hot1k"] = "BenchmarkTreeOnlyGeoLite2/Hot1k"
 		floor["BenchmarkLookupGeoLite2/Spread64k"] = "BenchmarkTreeOnlyGeoLite2/Spread64k"
-		floor["BenchmarkTableLookup50k"] = "BenchmarkBartFloor50k"
+		floor["BenchmarkTableLookup50k"] = "BenchmarkBartFastFloor50k"
 		for (k in med) {
 			r = ""
 			if ((k in floor) && med[floor[k]] > 0) r = sprintf("  (%.2fx %s)", med[k] / med[floor[k]], floor[k])

@@ -23,8 +23,8 @@ type List struct {
 	Err       string // why the file could not be read ("" if it was)
 }
 
-// Hits is the answer for one address: every list that contains it. The slices are shared by
-// every caller that gets the same answer: do not modify them.
+// Hits is the answer for one address: every list that contains it. A *Hits from Lookup and
+// the slices in it are shared by every caller that gets the same answer: do not modify them.
 type Hits struct {
 	Lists      []borderwatch.ListHit
 	Categories []string // sorted, unique
@@ -32,16 +32,23 @@ type Hits struct {
 
 // Table answers which lists contain an address, from one prefix table for all lists plus an
 // ASN index. A Table is immutable and safe for concurrent use; the zero value matches nothing.
+//
+// The prefix table is bart.Fast (about 120 bytes per prefix against bart.Table's 36, for
+// lookups about a third faster), and each prefix maps to the id of a precomputed answer, so a
+// lookup is one trie walk and an index: nothing is assembled, copied or allocated.
 type Table struct {
-	prefixes *bart.Table[uint32] // longest match → set id; a prefix's set includes its supernets' lists
-	asns     map[uint32]uint32   // ASN → set id
-	sets     []Hits              // by set id
+	prefixes *bart.Fast[uint32] // longest match → set id; a prefix's set includes its supernets' lists
+	asns     map[uint32]uint32  // ASN → set id
+	sets     []Hits             // by set id; sets[0] is the empty answer
 	lists    []List
 }
 
+// noHits is the answer of a Table that matches nothing.
+var noHits Hits
+
 // Build makes a Table from lists and their parsed contents (nil for a list that could not be read).
 func Build(lists []ListConfig, parsed []*Parsed) *Table {
-	t := &Table{prefixes: new(bart.Table[uint32]), asns: map[uint32]uint32{}}
+	t := &Table{prefixes: new(bart.Fast[uint32]), asns: map[uint32]uint32{}}
 	interned := map[string]uint32{}
 	intern := func(ids []int) uint32 {
 		var k strings.Builder
@@ -145,24 +152,25 @@ func mergeIDs(a, b []int) []int {
 }
 
 // Lookup returns the lists that contain a, by prefix or, for ASN lists, by asn (0: unknown).
-// It does not allocate unless both a prefix list and an ASN list match.
-func (t *Table) Lookup(a netip.Addr, asn uint32) Hits {
+// The answer is shared (see Hits) and never nil. It does not allocate unless both a prefix
+// list and an ASN list match, which gives a new Hits.
+func (t *Table) Lookup(a netip.Addr, asn uint32) *Hits {
 	if t == nil || t.prefixes == nil {
-		return Hits{}
+		return &noHits
 	}
 	ps, _ := t.prefixes.Lookup(a.Unmap())
-	var as uint32
-	if asn != 0 {
-		as = t.asns[asn]
+	if asn == 0 {
+		return &t.sets[ps]
 	}
+	as := t.asns[asn]
 	switch {
 	case as == 0:
-		return t.sets[ps]
+		return &t.sets[ps]
 	case ps == 0:
-		return t.sets[as]
+		return &t.sets[as]
 	}
-	a1, a2 := t.sets[ps], t.sets[as]
-	h := Hits{Lists: slices.Clone(a1.Lists), Categories: slices.Clone(a1.Categories)}
+	a1, a2 := &t.sets[ps], &t.sets[as]
+	h := &Hits{Lists: slices.Clone(a1.Lists), Categories: slices.Clone(a1.Categories)}
 	for _, l := range a2.Lists {
 		if !slices.Contains(h.Lists, l) {
 			h.Lists = append(h.Lists, l)

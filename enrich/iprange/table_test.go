@@ -13,7 +13,7 @@ import (
 	"github.com/borderwatch/borderwatch"
 )
 
-func names(h Hits) []string {
+func names(h *Hits) []string {
 	var out []string
 	for _, l := range h.Lists {
 		out = append(out, l.Name)
