@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"runtime/debug"
 
 	"github.com/borderwatch/borderwatch"
 	"github.com/borderwatch/borderwatch/capture/pcapfile"
@@ -69,38 +70,16 @@ func (s *FileSource) Run(ctx context.Context, out borderwatch.Emitter) error {
 	}
 	proc := NewProcessor(s.Config, shared, s.Observer, emit, log)
 	m := pcapfile.NewMerger(readers)
-	current, ingress := "", ""
-	var n uint64
-	for emitErr == nil {
-		rec, r, err := m.Next()
-		if err == io.EOF {
-			break
-		}
+	// A mapped file cut short while it is read faults on access instead of returning an error:
+	// readLoop recovers such a fault, the file is reported damaged, and the others go on.
+	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
+	l := readLoop{ctx: ctx, out: out, proc: proc, m: m, log: log, emitErr: &emitErr}
+	for {
+		done, err := l.run()
 		if err != nil {
-			var dmg *pcapfile.DamageError
-			if errors.As(err, &dmg) {
-				log.Warn("capture file damaged; the sessions before the damage are kept", "err", dmg)
-				if rerr := out.Reject(ctx, borderwatch.Rejected{Format: "pcap", Where: fmt.Sprintf("%s: byte offset %d", dmg.Path, dmg.Offset), Err: dmg.Err}); rerr != nil {
-					return rerr
-				}
-				continue
-			}
-			return fmt.Errorf("capture: %w", err)
+			return err
 		}
-		if r.Path() != current {
-			current = r.Path()
-			typ := "pcap"
-			if current == "stdin" {
-				typ = "stdin"
-			}
-			proc.SetInput(typ, current)
-		}
-		if rec.IfName != ingress {
-			ingress = rec.IfName
-			proc.SetIngress(ingress, true)
-		}
-		proc.Packet(rec.Link, rec.Data, rec.Timestamp, rec.WireLen)
-		if n++; n&0xfff == 0 && ctx.Err() != nil {
+		if done {
 			break
 		}
 	}
@@ -119,4 +98,63 @@ func (s *FileSource) Run(ctx context.Context, out borderwatch.Emitter) error {
 		return emitErr
 	}
 	return ctx.Err()
+}
+
+// readLoop hands the merged records to the processor.
+type readLoop struct {
+	ctx              context.Context
+	out              borderwatch.Emitter
+	proc             *Processor
+	m                *pcapfile.Merger
+	log              *slog.Logger
+	emitErr          *error
+	current, ingress string
+	n                uint64
+}
+
+// run processes records until the input ends, the run is cancelled or emitting fails (done),
+// or until a memory fault in a mapped file was caught (not done: call run again).
+func (l *readLoop) run() (done bool, err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			if !l.m.CatchFault(v) {
+				panic(v)
+			}
+			done, err = false, nil
+		}
+	}()
+	for *l.emitErr == nil {
+		rec, r, err := l.m.Next()
+		if err == io.EOF {
+			return true, nil
+		}
+		if err != nil {
+			var dmg *pcapfile.DamageError
+			if errors.As(err, &dmg) {
+				l.log.Warn("capture file damaged; the sessions before the damage are kept", "err", dmg)
+				if rerr := l.out.Reject(l.ctx, borderwatch.Rejected{Format: "pcap", Where: fmt.Sprintf("%s: byte offset %d", dmg.Path, dmg.Offset), Err: dmg.Err}); rerr != nil {
+					return true, rerr
+				}
+				continue
+			}
+			return true, fmt.Errorf("capture: %w", err)
+		}
+		if r.Path() != l.current {
+			l.current = r.Path()
+			typ := "pcap"
+			if l.current == "stdin" {
+				typ = "stdin"
+			}
+			l.proc.SetInput(typ, l.current)
+		}
+		if rec.IfName != l.ingress {
+			l.ingress = rec.IfName
+			l.proc.SetIngress(l.ingress, true)
+		}
+		l.proc.Packet(rec.Link, rec.Data, rec.Timestamp, rec.WireLen)
+		if l.n++; l.n&0xfff == 0 && l.ctx.Err() != nil {
+			return true, nil
+		}
+	}
+	return true, nil
 }

@@ -11,6 +11,7 @@ import (
 type Merger struct {
 	h        mergeHeap
 	started  bool
+	next     int
 	last     *mergeItem
 	readers  []*Reader
 	deferred []deferredErr
@@ -50,25 +51,21 @@ func NewMerger(readers []*Reader) *Merger {
 // a reader fails, Next returns (nil, that reader, err) once and continues with the others.
 func (m *Merger) Next() (*Record, *Reader, error) {
 	if !m.started {
-		m.started = true
-		var errR *Reader
-		var firstErr error
-		for i, r := range m.readers {
+		// m.next counts the readers asked for their first record, so that a fault inside
+		// one of them (CatchFault) does not ask the others again
+		for ; m.next < len(m.readers); m.next++ {
+			r := m.readers[m.next]
 			rec, err := r.Next()
 			if err != nil {
-				if err != io.EOF && firstErr == nil {
-					errR, firstErr = r, err
-				} else if err != io.EOF {
+				if err != io.EOF {
 					m.deferred = append(m.deferred, deferredErr{r, err})
 				}
 				continue
 			}
-			m.h = append(m.h, &mergeItem{r: r, rec: rec, idx: i})
+			m.h = append(m.h, &mergeItem{r: r, rec: rec, idx: m.next})
 		}
+		m.started = true
 		heap.Init(&m.h)
-		if firstErr != nil {
-			return nil, errR, firstErr
-		}
 	}
 	if len(m.deferred) > 0 {
 		d := m.deferred[0]
@@ -77,8 +74,8 @@ func (m *Merger) Next() (*Record, *Reader, error) {
 	}
 	if m.last != nil {
 		it := m.last
-		m.last = nil
 		rec, err := it.r.Next()
+		m.last = nil // after Next: a fault inside it leaves the reader to be asked again
 		if err == nil {
 			it.rec = rec
 			heap.Push(&m.h, it)
@@ -97,4 +94,24 @@ func (m *Merger) Next() (*Record, *Reader, error) {
 type deferredErr struct {
 	r   *Reader
 	err error
+}
+
+// CatchFault takes the value recovered from a panic in the goroutine that reads the merged
+// records (it must run with debug.SetPanicOnFault(true)). When the panic is a memory fault
+// inside one of the readers' mappings, which happens when a mapped file is cut short while it
+// is read, that reader's Next returns a *DamageError wrapping ErrShrunk from then on (so the
+// next call to Next reports it and goes on with the other files) and CatchFault returns true.
+// For any other value it returns false and the caller should panic again.
+func (m *Merger) CatchFault(v any) bool {
+	f, ok := v.(interface{ Addr() uintptr })
+	if !ok {
+		return false
+	}
+	for _, r := range m.readers {
+		if r.holds(f.Addr()) {
+			r.fail()
+			return true
+		}
+	}
+	return false
 }

@@ -2,6 +2,7 @@ package pcapfile
 
 import (
 	"bufio"
+	"bytes"
 	"compress/gzip"
 	"encoding/binary"
 	"errors"
@@ -24,6 +25,7 @@ var (
 	ErrTruncated = errors.New("file ends inside a record")
 	ErrCorrupt   = errors.New("corrupt record")
 	ErrFormat    = errors.New("not a pcap or pcapng file")
+	ErrShrunk    = errors.New("file shrank while it was being read")
 )
 
 // DamageError says where a capture file is damaged. Records before Offset were read.
@@ -69,9 +71,17 @@ type ngIface struct {
 // Reader reads pcap (micro- and nanosecond, either byte order) and pcapng (several sections,
 // interfaces and link types) files, gzip-compressed or not. Create it with Open or NewReader;
 // not safe for concurrent use.
+//
+// Open maps a plain regular file into memory (mmap) and parses the records where they lie: no
+// read system calls and no copy. Gzip files, standard input, pipes and files that cannot be
+// mapped are read through a 1 MiB buffer instead. Either way a Record's Data is valid only until
+// the next call to Next or Close.
 type Reader struct {
 	path    string
-	br      *bufio.Reader
+	br      *bufio.Reader // nil when reading mapped memory
+	mem     []byte        // the mapped file, or the bytes given to a memory reader
+	pos     int           // offset in mem of the next unread byte
+	mm      *mapping      // the mapping behind mem (nil: plain bytes or buffered reads)
 	closer  io.Closer
 	gz      bool
 	format  format
@@ -95,6 +105,17 @@ func Open(path string) (*Reader, error) {
 	if err != nil {
 		return nil, err
 	}
+	if mm := mapFile(f); mm != nil {
+		if len(mm.data) < 2 || mm.data[0] != 0x1f || mm.data[1] != 0x8b { // gzip is read through its decompressor
+			r := &Reader{path: path, mem: mm.data, mm: mm, closer: f}
+			if err := r.readHeader(); err != nil {
+				r.Close()
+				return nil, err
+			}
+			return r, nil
+		}
+		mm.unmap()
+	}
 	r, err := NewReader(f, path)
 	if err != nil {
 		f.Close()
@@ -102,6 +123,56 @@ func Open(path string) (*Reader, error) {
 	}
 	r.closer = f
 	return r, nil
+}
+
+// NewBytesReader reads a capture held in memory (plain, not gzip-compressed), named path in
+// errors. Records alias b.
+func NewBytesReader(b []byte, path string) (*Reader, error) {
+	if len(b) >= 2 && b[0] == 0x1f && b[1] == 0x8b {
+		return NewReader(bytes.NewReader(b), path)
+	}
+	r := &Reader{path: path, mem: b}
+	if err := r.readHeader(); err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+// Mapped reports whether the reader parses a memory-mapped file.
+func (r *Reader) Mapped() bool { return r.mm != nil }
+
+// peek returns the next n unread bytes without consuming them, or fewer and an error (io.EOF
+// at the end of the input) as bufio.Reader.Peek does.
+func (r *Reader) peek(n int) ([]byte, error) {
+	if r.br != nil {
+		return r.br.Peek(n)
+	}
+	if rest := r.mem[r.pos:]; len(rest) >= n {
+		return rest[:n:n], nil
+	}
+	if r.mm != nil && r.mm.grow() { // the file grew since it was mapped
+		r.mem = r.mm.data
+		if rest := r.mem[r.pos:]; len(rest) >= n {
+			return rest[:n:n], nil
+		}
+	}
+	return r.mem[r.pos:], io.EOF
+}
+
+// discard consumes n bytes (at most what is left) and returns how many it consumed.
+func (r *Reader) discard(n int) (int, error) {
+	if r.br != nil {
+		return r.br.Discard(n)
+	}
+	if left := len(r.mem) - r.pos; n > left {
+		r.pos = len(r.mem)
+		return left, io.EOF
+	}
+	r.pos += n
+	if r.mm != nil && r.pos-r.mm.released >= releaseEvery {
+		r.mm.release(r.pos)
+	}
+	return n, nil
 }
 
 // NewReader reads a capture from rd, named path in errors.
@@ -129,12 +200,29 @@ func (r *Reader) Path() string { return r.path }
 // Offset returns the offset of the next unread byte.
 func (r *Reader) Offset() int64 { return r.off + int64(r.pending) }
 
-// Close closes the underlying file (not standard input).
+// Close unmaps and closes the underlying file (not standard input). Records read before are
+// invalid afterwards.
 func (r *Reader) Close() error {
+	if r.mm != nil {
+		r.mm.unmap()
+		r.mm, r.mem = nil, nil
+	}
 	if r.closer != nil {
-		return r.closer.Close()
+		err := r.closer.Close()
+		r.closer = nil
+		return err
 	}
 	return nil
+}
+
+// holds reports whether addr lies in the reader's mapping.
+func (r *Reader) holds(addr uintptr) bool { return r.mm != nil && r.mm.holds(addr) }
+
+// fail makes Next return a damage report from now on: the mapped file shrank under the reader.
+func (r *Reader) fail() {
+	if r.err == nil || r.err == io.EOF {
+		r.damage(r.off, ErrShrunk)
+	}
 }
 
 func (r *Reader) damage(off int64, err error) error {
@@ -143,7 +231,7 @@ func (r *Reader) damage(off int64, err error) error {
 }
 
 func (r *Reader) readHeader() error {
-	b, err := r.br.Peek(4)
+	b, err := r.peek(4)
 	if err != nil {
 		if err == io.EOF && len(b) == 0 {
 			return fmt.Errorf("%s: empty file: %w", r.path, ErrFormat)
@@ -166,13 +254,13 @@ func (r *Reader) readHeader() error {
 		return fmt.Errorf("%s: magic %x: %w", r.path, b, ErrFormat)
 	}
 	r.format = fmtPcap
-	h, err := r.br.Peek(24)
+	h, err := r.peek(24)
 	if err != nil {
 		return fmt.Errorf("%s: file header cut short: %w", r.path, ErrFormat)
 	}
 	r.snaplen = int(r.order.Uint32(h[16:20]))
 	r.link = decode.LinkType(r.order.Uint32(h[20:24]) & 0x03ffffff)
-	if _, err := r.br.Discard(24); err != nil {
+	if _, err := r.discard(24); err != nil {
 		return err
 	}
 	r.off = 24
@@ -189,7 +277,7 @@ func (r *Reader) Next() (*Record, error) {
 		return nil, r.err
 	}
 	if r.pending > 0 {
-		n, err := r.br.Discard(r.pending)
+		n, err := r.discard(r.pending)
 		r.off += int64(n)
 		r.pending = 0
 		if err != nil {
@@ -203,7 +291,7 @@ func (r *Reader) Next() (*Record, error) {
 }
 
 func (r *Reader) nextPcap() (*Record, error) {
-	h, err := r.br.Peek(16)
+	h, err := r.peek(16)
 	if err != nil {
 		if len(h) == 0 && err == io.EOF {
 			r.err = io.EOF
@@ -221,7 +309,7 @@ func (r *Reader) nextPcap() (*Record, error) {
 	if (!r.nanos && frac >= 1e6) || (r.nanos && frac >= 1e9) {
 		return nil, r.damage(r.off, fmt.Errorf("%w: timestamp fraction %d out of range", ErrCorrupt, frac))
 	}
-	full, err := r.br.Peek(16 + incl)
+	full, err := r.peek(16 + incl)
 	if err != nil {
 		return nil, r.readErr(err, fmt.Errorf("%w: record wants %d bytes, %d remain", ErrTruncated, 16+incl, len(full)))
 	}
@@ -269,7 +357,7 @@ func (r *Reader) ngHeader() error {
 
 // ngSection reads a section header block at the current offset.
 func (r *Reader) ngSection() error {
-	h, err := r.br.Peek(12)
+	h, err := r.peek(12)
 	if err != nil {
 		return r.readErr(err, fmt.Errorf("section header: %w", ErrTruncated))
 	}
@@ -285,18 +373,18 @@ func (r *Reader) ngSection() error {
 	if n < 28 || n%4 != 0 || n > MaxRecord {
 		return r.damage(r.off, fmt.Errorf("%w: section header length %d", ErrCorrupt, n))
 	}
-	if _, err := r.br.Peek(n); err != nil {
+	if _, err := r.peek(n); err != nil {
 		return r.readErr(err, fmt.Errorf("section header: %w", ErrTruncated))
 	}
 	r.ifaces = r.ifaces[:0]
-	d, _ := r.br.Discard(n)
+	d, _ := r.discard(n)
 	r.off += int64(d)
 	return nil
 }
 
 func (r *Reader) nextNG() (*Record, error) {
 	for {
-		h, err := r.br.Peek(8)
+		h, err := r.peek(8)
 		if err != nil {
 			if len(h) == 0 && err == io.EOF {
 				r.err = io.EOF
@@ -315,7 +403,7 @@ func (r *Reader) nextNG() (*Record, error) {
 		if n < 12 || n%4 != 0 || n > MaxRecord+64 {
 			return nil, r.damage(r.off, fmt.Errorf("%w: block length %d", ErrCorrupt, n))
 		}
-		b, err := r.br.Peek(n)
+		b, err := r.peek(n)
 		if err != nil {
 			return nil, r.readErr(err, fmt.Errorf("%w: block wants %d bytes, %d remain", ErrTruncated, n, len(b)))
 		}
@@ -338,7 +426,7 @@ func (r *Reader) nextNG() (*Record, error) {
 				return rec, nil
 			}
 		}
-		d, _ := r.br.Discard(n)
+		d, _ := r.discard(n)
 		r.off += int64(d)
 	}
 }

@@ -267,23 +267,38 @@ func TestNgTime(t *testing.T) {
 	}
 }
 
-// FuzzReader reads arbitrary bytes as a capture: never a panic, only records or errors.
+// FuzzReader reads arbitrary bytes as a capture: never a panic, only records or errors; the
+// memory reader (the mapped-file path) and the buffered reader give the same records and the
+// same error.
 func FuzzReader(f *testing.F) {
 	f.Add(pcapBytes(f, synth.Mixed()[:3], false))
 	f.Add(pcapBytes(f, synth.Mixed()[:3], true))
+	f.Add(bigEndian(pcapBytes(f, synth.Mixed()[:3], false)))
 	f.Add(pcapngBytes(f, append(synth.Mixed()[:2], synth.Cooked()...)))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		r, err := NewReader(bytes.NewReader(b), "fuzz")
+		m, merr := NewBytesReader(b, "fuzz")
+		if (err == nil) != (merr == nil) || (err != nil && err.Error() != merr.Error()) {
+			t.Fatalf("open: buffered %v, memory %v", err, merr)
+		}
 		if err != nil {
 			return
 		}
 		for i := 0; i < 1000; i++ {
 			rec, err := r.Next()
+			mrec, merr := m.Next()
+			if (err == nil) != (merr == nil) || (err != nil && err.Error() != merr.Error()) {
+				t.Fatalf("record %d: buffered %v, memory %v", i, err, merr)
+			}
 			if err != nil {
 				return
 			}
 			if len(rec.Data) > MaxRecord || rec.WireLen < len(rec.Data) {
 				t.Fatalf("record of %d bytes, wire %d", len(rec.Data), rec.WireLen)
+			}
+			if !bytes.Equal(rec.Data, mrec.Data) || !rec.Timestamp.Equal(mrec.Timestamp) || rec.WireLen != mrec.WireLen ||
+				rec.Link != mrec.Link || rec.Interface != mrec.Interface || rec.IfName != mrec.IfName || rec.Offset != mrec.Offset {
+				t.Fatalf("record %d: buffered %+v, memory %+v", i, rec, mrec)
 			}
 		}
 	})
