@@ -33,7 +33,10 @@ func (e *truncatingEmitter) Emit(context.Context, *borderwatch.Event) error {
 	}
 	return nil
 }
-func (e *truncatingEmitter) TryEmit(ev *borderwatch.Event) bool { e.Emit(context.Background(), ev); return true }
+func (e *truncatingEmitter) TryEmit(ev *borderwatch.Event) bool {
+	e.Emit(context.Background(), ev)
+	return true
+}
 func (e *truncatingEmitter) Reject(_ context.Context, r borderwatch.Rejected) error {
 	e.rejected = append(e.rejected, r)
 	return nil
