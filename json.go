@@ -26,16 +26,48 @@ var plain = func() (t [256]bool) {
 	return t
 }()
 
-// appendString appends s as a JSON string the way encoding/json does without HTML escaping:
-// quotes, backslashes and control characters escaped (\b \f \n \r \t in short form), invalid
-// UTF-8 replaced by \ufffd, and U+2028/U+2029 escaped.
-func appendString(b []byte, s string) []byte {
-	b = append(b, '"')
-	// Fast path: most strings (names, addresses, cipher suites) need no escaping at all.
-	i := 0
+// SWAR constants: one byte repeated over a word.
+const (
+	lsb64 = 0x0101010101010101
+	msb64 = 0x8080808080808080
+)
+
+// cleanWord reports whether none of the eight bytes of w needs escaping: no byte below 0x20,
+// no '"', no '\\', no byte at or above 0x80. Each test sets the high bit of a byte that
+// matches (hasless and haszero of "Bit Twiddling Hacks"; exact as a yes/no answer).
+func cleanWord(w uint64) bool {
+	q, bs := w^('"'*lsb64), w^('\\'*lsb64) // zero bytes where w has '"' or '\\'
+	ctl := (w - 0x20*lsb64) &^ w           // bytes below 0x20
+	quote := (q - lsb64) &^ q
+	bslash := (bs - lsb64) &^ bs
+	return (ctl|quote|bslash|w)&msb64 == 0 // w: bytes at or above 0x80
+}
+
+// cleanRun returns the index of the first byte of s at or after i that needs escaping (or
+// len(s)), looking at eight bytes at a time while it can.
+func cleanRun(s string, i int) int {
+	for ; i+8 <= len(s); i += 8 {
+		t := s[i : i+8] // one bounds check; the loads below merge into one
+		w := uint64(t[0]) | uint64(t[1])<<8 | uint64(t[2])<<16 | uint64(t[3])<<24 |
+			uint64(t[4])<<32 | uint64(t[5])<<40 | uint64(t[6])<<48 | uint64(t[7])<<56
+		if !cleanWord(w) {
+			break
+		}
+	}
 	for i < len(s) && plain[s[i]] {
 		i++
 	}
+	return i
+}
+
+// appendString appends s as a JSON string the way encoding/json does without HTML escaping:
+// quotes, backslashes and control characters escaped (\b \f \n \r \t in short form), invalid
+// UTF-8 replaced by \ufffd, and U+2028/U+2029 escaped. Runs that need no escaping are found
+// eight bytes at a time and copied in one append.
+func appendString(b []byte, s string) []byte {
+	b = append(b, '"')
+	// Fast path: most strings (names, addresses, cipher suites) need no escaping at all.
+	i := cleanRun(s, 0)
 	if i == len(s) {
 		b = append(b, s...)
 		return append(b, '"')
@@ -45,7 +77,7 @@ func appendString(b []byte, s string) []byte {
 		c := s[i]
 		if c < utf8.RuneSelf {
 			if plain[c] {
-				i++
+				i = cleanRun(s, i+1)
 				continue
 			}
 			b = append(b, s[start:i]...)

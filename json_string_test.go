@@ -1,0 +1,77 @@
+package borderwatch
+
+import (
+	"bytes"
+	"encoding/json"
+	"strings"
+	"testing"
+)
+
+// stdString is encoding/json's quoting of s without HTML escaping.
+func stdString(t testing.TB, s string) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(s); err != nil {
+		t.Fatal(err)
+	}
+	return bytes.TrimSuffix(buf.Bytes(), []byte("\n"))
+}
+
+// Every byte that needs escaping, at every position of strings long enough to take the
+// eight-bytes-at-a-time path several times, with clean text around it.
+func TestAppendStringPositions(t *testing.T) {
+	specials := []string{"\"", "\\", "\x00", "\x1f", "\n", "\t", "\x7f", "<", ">", "&", "\xff", "\xe2\x80\xa8", "\xe2\x80\xa9", "ü", "😀", "\xc3", " ", "~", "!", "#", "\x20", "\x21"}
+	for _, sp := range specials {
+		for n := 0; n <= 26; n++ {
+			for pos := 0; pos <= n; pos++ {
+				s := strings.Repeat("a", pos) + sp + strings.Repeat("b", n-pos)
+				if got, want := appendString([]byte("x"), s), append([]byte("x"), stdString(t, s)...); !bytes.Equal(got, want) {
+					t.Fatalf("appendString(%q) = %s, want %s", s, got, want)
+				}
+			}
+		}
+	}
+	for n := 0; n <= 40; n++ {
+		s := strings.Repeat("TLS_AES_", 6)[:n]
+		if got, want := appendString(nil, s), stdString(t, s); !bytes.Equal(got, want) {
+			t.Fatalf("appendString(%q) = %s, want %s", s, got, want)
+		}
+	}
+}
+
+// FuzzAppendString checks appendString against encoding/json byte for byte.
+func FuzzAppendString(f *testing.F) {
+	f.Add("TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256")
+	f.Add("a\"b\\c\n\x00\x7f\u2028ü😀\xff")
+	f.Add(strings.Repeat("x", 17) + "\x1f" + strings.Repeat("y", 9))
+	f.Fuzz(func(t *testing.T, s string) {
+		if got, want := appendString(nil, s), stdString(t, s); !bytes.Equal(got, want) {
+			t.Fatalf("appendString(%q) = %s, want %s", s, got, want)
+		}
+	})
+}
+
+// BenchmarkAppendString quotes the strings of a TLS session event: cipher-suite names,
+// domains, fingerprints (no escaping needed), and one message with a quote.
+func BenchmarkAppendString(b *testing.B) {
+	strs := []string{"TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256", "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256",
+		"TLS_AES_256_GCM_SHA384", "www.example.com", "t13d1516h2_8daaf6152771_02713d6af862", "h2",
+		"771,4865-4866-4867-49195-49199-49196-49200,0-23-65281-10-11-35-16-5-13-18-51-45-43-27-21,29-23-24,0",
+		"tcp/tls session 10.1.0.10:50001 -> 198.51.100.10:443 (www.example.com): 14 packets, 5234 bytes",
+		"user \"frank\" logged in"}
+	n := 0
+	for _, s := range strs {
+		n += len(s)
+	}
+	b.SetBytes(int64(n))
+	b.ReportAllocs()
+	buf := make([]byte, 0, 4096)
+	for b.Loop() {
+		buf = buf[:0]
+		for _, s := range strs {
+			buf = appendString(buf, s)
+		}
+	}
+}
