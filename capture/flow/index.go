@@ -52,7 +52,7 @@ func (t *Table) lookup(k *Key) (uint32, bool) {
 		if s == 0 {
 			return 0, false
 		}
-		if t.at(s).Key == *k {
+		if t.at(s).Key.equal(k) {
 			return s, true
 		}
 	}

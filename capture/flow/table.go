@@ -1,6 +1,8 @@
 package flow
 
 import (
+	"cmp"
+	"encoding/binary"
 	"fmt"
 	"net/netip"
 	"time"
@@ -259,15 +261,19 @@ func KeyOf(p *decode.Packet) (Key, uint8) {
 		sp, dp = 0, 0
 	}
 	var s, d [16]byte
+	var c int
 	if p.Src.Is4() {
 		a, b := p.Src.As4(), p.Dst.As4()
 		copy(s[:], a[:])
 		copy(d[:], b[:])
+		c = cmp.Compare(binary.BigEndian.Uint32(a[:]), binary.BigEndian.Uint32(b[:]))
 	} else {
 		s, d = p.Src.As16(), p.Dst.As16()
 		k.V6 = true
+		if c = cmp.Compare(binary.BigEndian.Uint64(s[:8]), binary.BigEndian.Uint64(d[:8])); c == 0 {
+			c = cmp.Compare(binary.BigEndian.Uint64(s[8:]), binary.BigEndian.Uint64(d[8:]))
+		}
 	}
-	c := compare16(s, d)
 	if c < 0 || (c == 0 && sp <= dp) {
 		k.LoAddr, k.HiAddr, k.LoPort, k.HiPort = s, d, sp, dp
 		return k, 0
@@ -276,16 +282,13 @@ func KeyOf(p *decode.Packet) (Key, uint8) {
 	return k, 1
 }
 
-func compare16(a, b [16]byte) int {
-	for i := range a {
-		if a[i] != b[i] {
-			if a[i] < b[i] {
-				return -1
-			}
-			return 1
-		}
-	}
-	return 0
+// equal is k == o without a call to the runtime's memory comparison: the addresses as four
+// words, then ports, protocol and family.
+func (k *Key) equal(o *Key) bool {
+	le := binary.LittleEndian
+	x := le.Uint64(k.LoAddr[0:8])^le.Uint64(o.LoAddr[0:8]) | le.Uint64(k.LoAddr[8:16])^le.Uint64(o.LoAddr[8:16]) |
+		le.Uint64(k.HiAddr[0:8])^le.Uint64(o.HiAddr[0:8]) | le.Uint64(k.HiAddr[8:16])^le.Uint64(o.HiAddr[8:16])
+	return x == 0 && k.LoPort == o.LoPort && k.HiPort == o.HiPort && k.Proto == o.Proto && k.V6 == o.V6
 }
 
 // Update accounts packet p and returns its flow, whether the flow is new, and whether p was
