@@ -80,3 +80,33 @@ func TestIndexAgainstMap(t *testing.T) {
 		})
 	}
 }
+
+// Key.equal agrees with == for keys that differ in any one byte of any field.
+func TestKeyEqual(t *testing.T) {
+	base := Key{LoPort: 50000, HiPort: 443, Proto: 6}
+	for i := range base.LoAddr {
+		base.LoAddr[i], base.HiAddr[i] = byte(i+1), byte(0x80|i)
+	}
+	variants := []func(k *Key){
+		func(k *Key) { k.LoPort++ }, func(k *Key) { k.HiPort ^= 0x100 }, func(k *Key) { k.Proto = 17 }, func(k *Key) { k.V6 = true },
+	}
+	for i := range 16 {
+		variants = append(variants, func(k *Key) { k.LoAddr[i] ^= 1 }, func(k *Key) { k.HiAddr[i] ^= 0x40 })
+	}
+	a := base
+	if !a.equal(&base) {
+		t.Fatal("a key differs from itself")
+	}
+	for n, v := range variants {
+		b := base
+		v(&b)
+		if b.equal(&base) || base.equal(&b) {
+			t.Fatalf("variant %d: %+v equals %+v", n, b, base)
+		}
+		c := b // two changes that could cancel out in a careless combination
+		variants[(n+1)%len(variants)](&c)
+		if c.equal(&base) != (c == base) || c.equal(&b) != (c == b) {
+			t.Fatalf("variant %d: equal disagrees with ==", n)
+		}
+	}
+}

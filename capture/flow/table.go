@@ -286,8 +286,8 @@ func KeyOf(p *decode.Packet) (Key, uint8) {
 // words, then ports, protocol and family.
 func (k *Key) equal(o *Key) bool {
 	le := binary.LittleEndian
-	x := le.Uint64(k.LoAddr[0:8])^le.Uint64(o.LoAddr[0:8]) | le.Uint64(k.LoAddr[8:16])^le.Uint64(o.LoAddr[8:16]) |
-		le.Uint64(k.HiAddr[0:8])^le.Uint64(o.HiAddr[0:8]) | le.Uint64(k.HiAddr[8:16])^le.Uint64(o.HiAddr[8:16])
+	x := (le.Uint64(k.LoAddr[0:8]) ^ le.Uint64(o.LoAddr[0:8])) | (le.Uint64(k.LoAddr[8:16]) ^ le.Uint64(o.LoAddr[8:16])) |
+		(le.Uint64(k.HiAddr[0:8]) ^ le.Uint64(o.HiAddr[0:8])) | (le.Uint64(k.HiAddr[8:16]) ^ le.Uint64(o.HiAddr[8:16]))
 	return x == 0 && k.LoPort == o.LoPort && k.HiPort == o.HiPort && k.Proto == o.Proto && k.V6 == o.V6
 }
 
