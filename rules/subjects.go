@@ -15,6 +15,11 @@ import (
 // that needs the record looks it up; every rule then finds its own state in its own Slot of that
 // record, so a login costs one lookup in a table of users instead of one per rule.
 //
+// A lookup touches as little memory as it can: user keys of up to 31 bytes (nearly all) are
+// held inside the hash table itself, which maps them to a record number, and every rule's
+// state for that record sits at that number in the rule's Slot; so a lookup is a hash, one
+// probe of the table and one read of the rule's state, with no pointer chased in between.
+//
 // A rule's state in a record keeps its own last-seen time, TTL expiry and counters, and is
 // saved to the rule's own bucket in the format of a Table, so sharing the record changes
 // neither what a rule sees nor the state file. The table holds at most max users; when full it
@@ -23,29 +28,44 @@ import (
 //
 // The zero value is not usable: use NewSubjects. Not safe for concurrent use.
 type Subjects struct {
-	m     map[string]*Subject
+	short map[shortKey]int32 // keys of up to shortKeyMax bytes, held inline
+	long  map[string]int32   // longer keys
+	meta  []subjectMeta      // by record number
+	free  []int32            // record numbers of dropped users, reused
+	n     int
 	max   int
 	ttl   int64 // nanoseconds; 0 = no expiry
-	free  []int32
-	next  int32
 	slots []subjectSlot
 
 	// The current event and its user (see Begin).
 	ev     *borderwatch.Event
 	key    string
-	sub    *Subject
+	sub    Subject
 	looked bool
 }
 
-// Subject is one user's record. Rules reach their state in it through their Slot.
-type Subject struct {
+const shortKeyMax = 31
+
+// shortKey is a key of up to shortKeyMax bytes followed by its length.
+type shortKey [shortKeyMax + 1]byte
+
+type subjectMeta struct {
 	key  string
-	seen int64 // latest update of any rule's state, Unix nanoseconds
-	idx  int32 // index of this user's state in every slot; -1 once dropped
+	seen int64  // latest update of any rule's state, Unix nanoseconds
+	gen  uint32 // bumped each time the number is given to a user
+	live bool
 }
 
-// Key returns the user key (see UserKey).
-func (s *Subject) Key() string { return s.key }
+// Subject names one user's record. The zero value names none. A Subject kept across events
+// (impossible_travel holds logins back) may name a record dropped since: the Slot methods
+// then report it and the caller looks the user up again.
+type Subject struct {
+	idx int32
+	gen uint32
+}
+
+// Valid reports whether s names a record (it may have been dropped since).
+func (s Subject) Valid() bool { return s.gen != 0 }
 
 // subjectSlot is what Subjects needs of a Slot whatever its value type.
 type subjectSlot interface {
@@ -54,27 +74,25 @@ type subjectSlot interface {
 
 // NewSubjects returns a table of at most max users (default 1 << 20), each rule's state kept
 // for ttl after it was last updated (0: no expiry).
-func NewSubjects(max int, ttl time.Duration) *Subjects {
-	if max <= 0 {
-		max = 1 << 20
+func NewSubjects(maxUsers int, ttl time.Duration) *Subjects {
+	if maxUsers <= 0 {
+		maxUsers = 1 << 20
 	}
-	return &Subjects{m: make(map[string]*Subject), max: max, ttl: int64(max0(ttl))}
+	return &Subjects{short: make(map[shortKey]int32), long: make(map[string]int32), max: maxUsers, ttl: int64(max(ttl, 0))}
 }
 
-func max0(d time.Duration) time.Duration { return max(d, 0) }
-
 // Len returns the number of users.
-func (s *Subjects) Len() int { return len(s.m) }
+func (s *Subjects) Len() int { return s.n }
 
 // Begin makes ev the current event: its user key is computed once and its record looked up at
 // most once, by whichever rule needs it first. The engine calls it before running the rules on
 // ev and End after.
 func (s *Subjects) Begin(ev *borderwatch.Event) {
-	s.ev, s.key, s.sub, s.looked = ev, UserKey(ev), nil, false
+	s.ev, s.key, s.sub, s.looked = ev, UserKey(ev), Subject{}, false
 }
 
 // End forgets the current event.
-func (s *Subjects) End() { s.ev, s.key, s.sub, s.looked = nil, "", nil, false }
+func (s *Subjects) End() { s.ev, s.key, s.sub, s.looked = nil, "", Subject{}, false }
 
 // Key returns UserKey(ev), computed once for the current event.
 func (s *Subjects) Key(ev *borderwatch.Event) string {
@@ -84,26 +102,60 @@ func (s *Subjects) Key(ev *borderwatch.Event) string {
 	return UserKey(ev)
 }
 
-// Find returns the record of ev's user, or nil.
-func (s *Subjects) Find(ev *borderwatch.Event) *Subject {
+// Interned returns UserKey(ev); once a rule has found the current event's record, it is the
+// record's own copy of the key, so that a rule comparing it with a copy it kept earlier
+// compares two pointers instead of reading both strings.
+func (s *Subjects) Interned(ev *borderwatch.Event) string {
+	if ev == s.ev && s.sub.gen != 0 {
+		if m := &s.meta[s.sub.idx]; m.live && m.gen == s.sub.gen {
+			return m.key
+		}
+	}
+	return s.Key(ev)
+}
+
+func (s *Subjects) lookup(key string) (int32, bool) {
+	if len(key) <= shortKeyMax {
+		var k shortKey
+		copy(k[:], key)
+		k[shortKeyMax] = byte(len(key))
+		i, ok := s.short[k]
+		return i, ok
+	}
+	i, ok := s.long[key]
+	return i, ok
+}
+
+func (s *Subjects) find(key string) Subject {
+	if key == "" {
+		return Subject{}
+	}
+	if i, ok := s.lookup(key); ok {
+		return Subject{idx: i, gen: s.meta[i].gen}
+	}
+	return Subject{}
+}
+
+// Find returns the record of ev's user; the zero Subject when there is none.
+func (s *Subjects) Find(ev *borderwatch.Event) Subject {
 	if ev == s.ev {
 		if !s.looked {
-			s.sub, s.looked = s.m[s.key], true
+			s.sub, s.looked = s.find(s.key), true
 		}
 		return s.sub
 	}
-	return s.m[UserKey(ev)]
+	return s.find(UserKey(ev))
 }
 
-// Upsert returns the record of ev's user, creating it when needed, or nil when the event names
-// no user.
-func (s *Subjects) Upsert(ev *borderwatch.Event, now time.Time) *Subject {
-	if sub := s.Find(ev); sub != nil {
+// Upsert returns the record of ev's user, creating it when needed; the zero Subject when the
+// event names no user.
+func (s *Subjects) Upsert(ev *borderwatch.Event, now time.Time) Subject {
+	if sub := s.Find(ev); sub.Valid() {
 		return sub
 	}
 	key := s.Key(ev)
 	if key == "" {
-		return nil
+		return Subject{}
 	}
 	sub := s.create(key, unixNano(now))
 	if ev == s.ev {
@@ -112,74 +164,123 @@ func (s *Subjects) Upsert(ev *borderwatch.Event, now time.Time) *Subject {
 	return sub
 }
 
-// UpsertKey returns the record of the user key, creating it when needed.
-func (s *Subjects) UpsertKey(key string, now time.Time) *Subject {
-	if sub := s.m[key]; sub != nil {
+// UpsertKey returns the record of a user key, creating it when needed.
+func (s *Subjects) UpsertKey(key string, now time.Time) Subject {
+	if sub := s.find(key); sub.Valid() {
 		return sub
 	}
 	return s.create(key, unixNano(now))
 }
 
-func (s *Subjects) create(key string, now int64) *Subject {
-	if len(s.m) >= s.max {
+// KeyOf returns the user key of a record ("" when it was dropped).
+func (s *Subjects) KeyOf(sub Subject) string {
+	if !s.current(sub) {
+		return ""
+	}
+	return s.meta[sub.idx].key
+}
+
+func (s *Subjects) current(sub Subject) bool {
+	if sub.gen == 0 || int(sub.idx) >= len(s.meta) {
+		return false
+	}
+	m := &s.meta[sub.idx]
+	return m.live && m.gen == sub.gen
+}
+
+func (s *Subjects) create(key string, now int64) Subject {
+	if s.n >= s.max {
 		s.makeRoom(now)
 	}
 	var idx int32
 	if n := len(s.free); n > 0 {
 		idx, s.free = s.free[n-1], s.free[:n-1]
 	} else {
-		idx = s.next
-		s.next++
+		idx = int32(len(s.meta))
+		s.meta = append(s.meta, subjectMeta{})
 	}
-	sub := &Subject{key: strings.Clone(key), seen: now, idx: idx}
-	s.m[sub.key] = sub
-	return sub
+	m := &s.meta[idx]
+	m.key, m.seen, m.live = strings.Clone(key), now, true
+	m.gen++
+	if m.gen == 0 {
+		m.gen = 1
+	}
+	if len(key) <= shortKeyMax {
+		var k shortKey
+		copy(k[:], key)
+		k[shortKeyMax] = byte(len(key))
+		s.short[k] = idx
+	} else {
+		s.long[m.key] = idx
+	}
+	s.n++
+	return Subject{idx: idx, gen: m.gen}
 }
 
-func (s *Subjects) drop(sub *Subject, expired bool) {
-	delete(s.m, sub.key)
-	for _, sl := range s.slots {
-		sl.drop(sub.idx, expired)
+func (s *Subjects) drop(idx int32, expired bool) {
+	m := &s.meta[idx]
+	if len(m.key) <= shortKeyMax {
+		var k shortKey
+		copy(k[:], m.key)
+		k[shortKeyMax] = byte(len(m.key))
+		delete(s.short, k)
+	} else {
+		delete(s.long, m.key)
 	}
-	s.free = append(s.free, sub.idx)
-	sub.idx = -1
-	if sub == s.sub {
-		s.sub, s.looked = nil, false
+	for _, sl := range s.slots {
+		sl.drop(idx, expired)
+	}
+	m.key, m.seen, m.live = "", 0, false
+	s.free = append(s.free, idx)
+	s.n--
+	if s.sub.idx == idx {
+		s.sub, s.looked = Subject{}, false
 	}
 }
 
 // makeRoom drops the users idle past the TTL, then the least recently seen sixteenth.
 func (s *Subjects) makeRoom(now int64) {
 	if s.ttl > 0 {
-		for _, sub := range s.m {
-			if now-sub.seen > s.ttl {
-				s.drop(sub, true)
+		for i := range s.meta {
+			if m := &s.meta[i]; m.live && now-m.seen > s.ttl {
+				s.drop(int32(i), true)
 			}
 		}
 	}
-	if len(s.m) < s.max {
+	if s.n < s.max {
 		return
 	}
-	seen := make([]int64, 0, len(s.m))
-	for _, sub := range s.m {
-		seen = append(seen, sub.seen)
+	seen := make([]int64, 0, s.n)
+	for i := range s.meta {
+		if s.meta[i].live {
+			seen = append(seen, s.meta[i].seen)
+		}
 	}
 	slices.Sort(seen)
 	cut := seen[len(seen)/16]
-	for _, sub := range s.m {
-		if sub.seen <= cut && len(s.m) >= s.max-s.max/16 {
-			s.drop(sub, false)
+	for i := range s.meta {
+		if m := &s.meta[i]; m.live && m.seen <= cut && s.n >= s.max-s.max/16 {
+			s.drop(int32(i), false)
 		}
 	}
 }
 
-// sorted returns the records in key order.
-func (s *Subjects) sorted() []*Subject {
-	out := make([]*Subject, 0, len(s.m))
-	for _, sub := range s.m {
-		out = append(out, sub)
+// touch moves the record's last-seen time forward to now.
+func (s *Subjects) touch(idx int32, now int64) {
+	if m := &s.meta[idx]; now > m.seen {
+		m.seen = now
 	}
-	slices.SortFunc(out, func(a, b *Subject) int { return strings.Compare(a.key, b.key) })
+}
+
+// sorted returns the numbers of the live records in key order.
+func (s *Subjects) sorted() []int32 {
+	out := make([]int32, 0, s.n)
+	for i := range s.meta {
+		if s.meta[i].live {
+			out = append(out, int32(i))
+		}
+	}
+	slices.SortFunc(out, func(a, b int32) int { return strings.Compare(s.meta[a].key, s.meta[b].key) })
 	return out
 }
 
@@ -244,30 +345,28 @@ func (sl *Slot[V]) Counts() TableCounts {
 
 // Upsert returns the rule's state for ev's user, creating a zero value if needed, and marks it
 // seen at now (never moving its last-seen time backwards). It returns nil when the event names
-// no user.
+// no user. The pointer is valid until the user is dropped from the table.
 func (sl *Slot[V]) Upsert(ev *borderwatch.Event, now time.Time) *V {
 	sub := sl.subs.Upsert(ev, now)
-	if sub == nil {
+	if !sub.Valid() {
 		return nil
 	}
 	return sl.UpsertSubject(sub, now)
 }
 
-// UpsertSubject is Upsert for a record found earlier (a record dropped since is found again by
-// its key).
-func (sl *Slot[V]) UpsertSubject(sub *Subject, now time.Time) *V {
-	if sub.idx < 0 {
-		sub = sl.subs.UpsertKey(sub.key, now)
+// UpsertSubject is Upsert for a record found earlier. It returns nil when the record has been
+// dropped since (the caller looks the user up again with Upsert).
+func (sl *Slot[V]) UpsertSubject(sub Subject, now time.Time) *V {
+	if !sl.subs.current(sub) {
+		return nil
 	}
 	n := unixNano(now)
+	sl.subs.touch(sub.idx, n)
 	e := sl.entry(sub.idx)
 	if e.live {
 		if sl.subs.ttl <= 0 || n-e.seen <= sl.subs.ttl {
 			if n > e.seen {
 				e.seen = n
-			}
-			if n > sub.seen {
-				sub.seen = n
 			}
 			return &e.v
 		}
@@ -277,17 +376,14 @@ func (sl *Slot[V]) UpsertSubject(sub *Subject, now time.Time) *V {
 		sl.entries++
 	}
 	e.live, e.seen = true, n
-	if n > sub.seen {
-		sub.seen = n
-	}
 	return &e.v
 }
 
 // Get returns the rule's state for the user key, or nil. A state past its TTL at now is
 // dropped and not returned.
 func (sl *Slot[V]) Get(key string, now time.Time) *V {
-	sub := sl.subs.m[key]
-	if sub == nil {
+	sub := sl.subs.find(key)
+	if !sub.Valid() {
 		return nil
 	}
 	e := sl.entry(sub.idx)
@@ -306,21 +402,22 @@ func (sl *Slot[V]) Get(key string, now time.Time) *V {
 // Save writes every user's state through put, in key order, as Table.Save does: the value is
 // {"seen": last seen, "v": state} and the expiry last seen + TTL.
 func (sl *Slot[V]) Save(prefix string, put func(key string, value []byte, expires time.Time) error) error {
-	for _, sub := range sl.subs.sorted() {
-		e := sl.entry(sub.idx)
+	for _, idx := range sl.subs.sorted() {
+		e := sl.entry(idx)
 		if !e.live {
 			continue
 		}
+		key := sl.subs.meta[idx].key
 		seen := time.Unix(0, e.seen).UTC()
 		raw, err := json.Marshal(&tableEntry[V]{Seen: seen, Value: e.v})
 		if err != nil {
-			return fmt.Errorf("encode %s%s: %w", prefix, sub.key, err)
+			return fmt.Errorf("encode %s%s: %w", prefix, key, err)
 		}
 		var exp time.Time
 		if sl.subs.ttl > 0 {
 			exp = seen.Add(time.Duration(sl.subs.ttl))
 		}
-		if err := put(prefix+sub.key, raw, exp); err != nil {
+		if err := put(prefix+key, raw, exp); err != nil {
 			return err
 		}
 	}
@@ -337,18 +434,16 @@ func (sl *Slot[V]) Load(key string, raw []byte) error {
 		return fmt.Errorf("decode state: empty user key")
 	}
 	n := unixNano(te.Seen)
-	sub := sl.subs.m[key]
-	if sub == nil {
+	sub := sl.subs.find(key)
+	if !sub.Valid() {
 		sub = sl.subs.create(key, n)
 	}
+	sl.subs.touch(sub.idx, n)
 	e := sl.entry(sub.idx)
 	if !e.live {
 		sl.entries++
 	}
 	*e = slotEntry[V]{seen: n, live: true, v: te.Value}
-	if n > sub.seen {
-		sub.seen = n
-	}
 	return nil
 }
 

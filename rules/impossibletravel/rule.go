@@ -87,6 +87,9 @@ type login struct {
 type userState struct {
 	Base   login   `json:"base,omitzero"`    // the last login that moved the baseline; zero T = none
 	Recent []login `json:"recent,omitempty"` // logins within the round-trip window, oldest first
+	// newest is the latest time in Recent (zero: not known, after a load), so that a login
+	// long after the others clears them without reading them.
+	newest time.Time
 }
 
 // Rule is the configured impossible_travel rule. Not safe for concurrent use.
@@ -112,7 +115,7 @@ func New(env rules.Env, p Params) *Rule {
 // the event so that the (by then cold) event is only read again when an alert is raised.
 type pending struct {
 	ev  *borderwatch.Event
-	sub *rules.Subject // the user's record, found once for all the per-user rules
+	sub rules.Subject // the user's record, found once for all the per-user rules
 	l   login
 	seq uint64
 }
@@ -175,7 +178,7 @@ func (r *Rule) Evaluate(ev *borderwatch.Event, emit func(rules.Finding)) {
 		r.watermark = ev.Timestamp
 	}
 	if r.relevant(ev) {
-		if sub := r.users.Subjects().Upsert(ev, ev.Timestamp); sub != nil {
+		if sub := r.users.Subjects().Upsert(ev, ev.Timestamp); sub.Valid() {
 			r.seq++
 			r.pending.add(pending{ev: ev, sub: sub, l: r.toLogin(ev), seq: r.seq})
 		}
@@ -235,15 +238,24 @@ func (r *Rule) raised(in *borderwatch.Intel) bool {
 func (r *Rule) evaluate(p pending, emit func(rules.Finding)) {
 	ev := p.ev
 	st := r.users.UpsertSubject(p.sub, p.l.T)
-	cur := p.l
-	// Keep the round-trip history (every login, tagged or not) within its window.
-	keep := st.Recent[:0]
-	for _, l := range st.Recent {
-		if cur.T.Sub(l.T) <= r.p.RoundTripWindow {
-			keep = append(keep, l)
+	if st == nil { // the user was dropped from the table while the login was held
+		if st = r.users.Upsert(ev, p.l.T); st == nil {
+			return
 		}
 	}
-	st.Recent = keep
+	cur := p.l
+	// Keep the round-trip history (every login, tagged or not) within its window.
+	if !st.newest.IsZero() && cur.T.Sub(st.newest) > r.p.RoundTripWindow {
+		st.Recent = st.Recent[:0]
+	} else {
+		keep := st.Recent[:0]
+		for _, l := range st.Recent {
+			if cur.T.Sub(l.T) <= r.p.RoundTripWindow {
+				keep = append(keep, l)
+			}
+		}
+		st.Recent = keep
+	}
 	switch {
 	case cur.Tag != "":
 		// a consumer VPN or relay exit says nothing about where the user is
@@ -264,6 +276,9 @@ func (r *Rule) evaluate(p pending, emit func(rules.Finding)) {
 		st.Recent = st.Recent[:15]
 	}
 	st.Recent = append(st.Recent, cur) // recorded with its tag
+	if cur.T.After(st.newest) || len(st.Recent) == 1 {
+		st.newest = cur.T
+	}
 }
 
 // compare checks the leg prev → cur and reports whether it raised a finding.

@@ -1,6 +1,7 @@
 package newcountry
 
 import (
+	"encoding/json"
 	"fmt"
 	"sort"
 	"strings"
@@ -59,9 +60,111 @@ type country struct {
 }
 
 type userState struct {
-	First     time.Time          `json:"first"`
-	Logins    int                `json:"logins"`
-	Countries map[string]country `json:"countries"`
+	First     time.Time `json:"first"`
+	Logins    int       `json:"logins"`
+	Countries countries `json:"countries"`
+}
+
+// countries are the countries a user logged in from. Most users have one or two: those are
+// held in the user's record itself (two-letter codes as two bytes), so that the common case,
+// a login from a known country, reads no memory beyond the record. Saved as a JSON object
+// {"US": {"first": ..., "n": ...}, ...}.
+type countries struct {
+	inline [2]countryCount
+	more   []countryCount
+	n      int
+}
+
+type countryCount struct {
+	cc    [2]byte // a two-letter code
+	code  string  // any other code
+	first time.Time
+	n     int
+}
+
+func (c *countryCount) is(code string) bool {
+	if len(code) == 2 {
+		return c.code == "" && c.cc == [2]byte{code[0], code[1]}
+	}
+	return c.code == code
+}
+
+func (c *countryCount) name() string {
+	if c.code != "" {
+		return c.code
+	}
+	return string(c.cc[:])
+}
+
+func (cs *countries) len() int { return cs.n }
+
+func (cs *countries) at(i int) *countryCount {
+	if i < len(cs.inline) {
+		return &cs.inline[i]
+	}
+	return &cs.more[i-len(cs.inline)]
+}
+
+func (cs *countries) find(code string) *countryCount {
+	for i := range cs.n {
+		if c := cs.at(i); c.is(code) {
+			return c
+		}
+	}
+	return nil
+}
+
+func (cs *countries) add(code string, first time.Time, n int) {
+	c := countryCount{first: first, n: n}
+	if len(code) == 2 {
+		c.cc = [2]byte{code[0], code[1]}
+	} else {
+		c.code = strings.Clone(code)
+	}
+	if cs.n < len(cs.inline) {
+		cs.inline[cs.n] = c
+	} else {
+		cs.more = append(cs.more, c)
+	}
+	cs.n++
+}
+
+// names returns the codes, sorted.
+func (cs *countries) names() []string {
+	out := make([]string, cs.n)
+	for i := range cs.n {
+		out[i] = cs.at(i).name()
+	}
+	sort.Strings(out)
+	return out
+}
+
+// MarshalJSON writes the countries as an object keyed by code.
+func (cs countries) MarshalJSON() ([]byte, error) {
+	m := make(map[string]country, cs.n)
+	for i := range cs.n {
+		c := cs.at(i)
+		m[c.name()] = country{First: c.first, N: c.n}
+	}
+	return json.Marshal(m)
+}
+
+// UnmarshalJSON reads what MarshalJSON wrote.
+func (cs *countries) UnmarshalJSON(b []byte) error {
+	var m map[string]country
+	if err := json.Unmarshal(b, &m); err != nil {
+		return err
+	}
+	*cs = countries{}
+	codes := make([]string, 0, len(m))
+	for k := range m {
+		codes = append(codes, k)
+	}
+	sort.Strings(codes)
+	for _, k := range codes {
+		cs.add(k, m[k].First, m[k].N)
+	}
+	return nil
 }
 
 // Rule is the configured new_country rule. Not safe for concurrent use.
@@ -94,8 +197,7 @@ func (r *Rule) Evaluate(ev *borderwatch.Event, emit func(rules.Finding)) {
 	}
 	t := ev.Timestamp
 	st := r.users.Upsert(ev, t)
-	if st.Countries == nil {
-		st.Countries = map[string]country{}
+	if st.First.IsZero() {
 		st.First = t
 	}
 	if t.Before(st.First) {
@@ -103,18 +205,13 @@ func (r *Rule) Evaluate(ev *borderwatch.Event, emit func(rules.Finding)) {
 	}
 	trusted := (r.p.MinAge > 0 && t.Sub(st.First) >= r.p.MinAge) || (r.p.MinLogins > 0 && st.Logins >= r.p.MinLogins)
 	st.Logins++
-	if k, ok := st.Countries[c]; ok {
-		k.N++
-		st.Countries[c] = k
+	if k := st.Countries.find(c); k != nil {
+		k.n++
 		return
 	}
-	known := make([]string, 0, len(st.Countries))
-	for k := range st.Countries {
-		known = append(known, k)
-	}
-	sort.Strings(known)
-	if len(st.Countries) < r.p.MaxCountries {
-		st.Countries[c] = country{First: t, N: 1}
+	known := st.Countries.names()
+	if st.Countries.len() < r.p.MaxCountries {
+		st.Countries.add(c, t, 1)
 	}
 	if !trusted || len(known) == 0 {
 		return

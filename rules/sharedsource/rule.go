@@ -80,14 +80,20 @@ type keyState struct {
 // Rule is the configured shared_source rule. Not safe for concurrent use.
 type Rule struct {
 	p     Params
-	byIP  *rules.Table[keyState] // keyed by address
-	byNet *rules.Table[keyState] // keyed by subnet
+	subs  *rules.Subjects                           // names the event's user (shared with the per-user rules)
+	byIP  *rules.KeyedTable[netip.Addr, keyState]   // keyed by address
+	byNet *rules.KeyedTable[netip.Prefix, keyState] // keyed by subnet
 }
 
 // New builds the rule.
 func New(env rules.Env, p Params) *Rule {
 	ttl := max(env.TTL, p.Window)
-	return &Rule{p: p, byIP: rules.NewTable[keyState](env.MaxEntries, ttl), byNet: rules.NewTable[keyState](env.MaxEntries, ttl)}
+	subs := env.Subjects
+	if subs == nil {
+		subs = rules.NewSubjects(env.MaxEntries, env.TTL)
+	}
+	return &Rule{p: p, subs: subs, byIP: rules.NewKeyedTable[netip.Addr, keyState](env.MaxEntries, ttl),
+		byNet: rules.NewKeyedTable[netip.Prefix, keyState](env.MaxEntries, ttl)}
 }
 
 // Evaluate implements rules.Detector.
@@ -95,7 +101,9 @@ func (r *Rule) Evaluate(ev *borderwatch.Event, emit func(rules.Finding)) {
 	if !rules.IsSuccessfulLogin(ev) || !ev.Source.IP.IsValid() {
 		return
 	}
-	user := rules.UserKey(ev)
+	// The record's own copy of the key when a per-user rule has found it: the comparison with
+	// the user kept for an address is then a pointer comparison.
+	user := r.subs.Interned(ev)
 	if user == "" {
 		return
 	}
@@ -112,21 +120,22 @@ func (r *Rule) Evaluate(ev *borderwatch.Event, emit func(rules.Finding)) {
 	if !ip.IsGlobalUnicast() || ip.IsPrivate() {
 		return
 	}
-	var buf [64]byte
-	r.count(ev, r.byIP, ip.AppendTo(buf[:0]), false, user, r.p.MinUsers, emit)
+	now := ev.Timestamp
+	r.count(ev, r.byIP.Upsert(ip, now), ip, netip.Prefix{}, user, r.p.MinUsers, emit)
 	if r.p.Subnet && (in == nil || len(in.Categories) == 0) {
 		bits := r.p.SubnetBitsV4
 		if ip.Is6() {
 			bits = r.p.SubnetBitsV6
 		}
 		pfx, _ := ip.Prefix(bits)
-		r.count(ev, r.byNet, pfx.AppendTo(buf[:0]), true, user, r.p.SubnetMinUsers, emit)
+		r.count(ev, r.byNet.Upsert(pfx, now), ip, pfx, user, r.p.SubnetMinUsers, emit)
 	}
 }
 
-func (r *Rule) count(ev *borderwatch.Event, tab *rules.Table[keyState], keyBytes []byte, subnet bool, user string, minUsers int, emit func(rules.Finding)) {
+// count adds user to what the address (pfx invalid) or the subnet pfx has seen.
+func (r *Rule) count(ev *borderwatch.Event, st *keyState, ip netip.Addr, pfx netip.Prefix, user string, minUsers int, emit func(rules.Finding)) {
 	now := ev.Timestamp
-	st := tab.UpsertBytes(keyBytes, now)
+	subnet := pfx.IsValid()
 	s := seen{T: now, Ref: rules.DocRef(ev)}
 	if subnet {
 		s.IP = ev.Source.IP.Unmap()
@@ -172,7 +181,10 @@ func (r *Rule) count(ev *borderwatch.Event, tab *rules.Table[keyState], keyBytes
 			return
 		}
 	}
-	key := string(keyBytes)
+	key := ip.String()
+	if subnet {
+		key = pfx.String()
+	}
 	what := key
 	if subnet {
 		what = "residential subnet " + key
@@ -238,9 +250,17 @@ func (r *Rule) LoadState(each func(fn func(key string, value []byte) error) erro
 	return each(func(key string, raw []byte) error {
 		switch {
 		case strings.HasPrefix(key, "ip:"):
-			return r.byIP.Load(key[3:], raw)
+			ip, err := netip.ParseAddr(key[3:])
+			if err != nil {
+				return fmt.Errorf("shared_source: state key %q: %w", key, err)
+			}
+			return r.byIP.Load(ip.Unmap(), key, raw)
 		case strings.HasPrefix(key, "net:"):
-			return r.byNet.Load(key[4:], raw)
+			pfx, err := netip.ParsePrefix(key[4:])
+			if err != nil {
+				return fmt.Errorf("shared_source: state key %q: %w", key, err)
+			}
+			return r.byNet.Load(pfx.Masked(), key, raw)
 		}
 		return fmt.Errorf("shared_source: unknown state key %q", key)
 	})
@@ -248,10 +268,10 @@ func (r *Rule) LoadState(each func(fn func(key string, value []byte) error) erro
 
 // SaveState implements rules.StatefulDetector.
 func (r *Rule) SaveState(put func(key string, value []byte, expires time.Time) error) error {
-	if err := r.byIP.Save("ip:", put); err != nil {
+	if err := r.byIP.Save("ip:", netip.Addr.String, put); err != nil {
 		return err
 	}
-	return r.byNet.Save("net:", put)
+	return r.byNet.Save("net:", netip.Prefix.String, put)
 }
 
 // TableCounts implements rules.TableCounter.

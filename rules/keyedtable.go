@@ -1,0 +1,207 @@
+package rules
+
+import (
+	"encoding/json"
+	"fmt"
+	"slices"
+	"time"
+)
+
+// KeyedTable is a Table for a fixed-size comparable key (an address, a prefix): the key is
+// held inside the hash table, which maps it to an entry number, and entries sit in chunks, so a
+// lookup reads the table once and the entry once instead of following a key string and an
+// entry pointer. Bounds, TTL, eviction, counters and the saved format are those of Table.
+// The zero value is not usable: use NewKeyedTable. Not safe for concurrent use.
+type KeyedTable[K comparable, V any] struct {
+	m       map[K]int32
+	chunks  [][]keyedEntry[K, V]
+	free    []int32
+	next    int32
+	max     int
+	ttl     int64 // nanoseconds; 0 = no expiry
+	Evicted uint64
+	Expired uint64
+}
+
+type keyedEntry[K comparable, V any] struct {
+	seen int64 // Unix nanoseconds
+	live bool
+	key  K
+	v    V
+}
+
+// NewKeyedTable returns a table holding at most max entries (default 1 << 20), each kept for
+// ttl after it was last seen (0: no expiry).
+func NewKeyedTable[K comparable, V any](maxEntries int, ttl time.Duration) *KeyedTable[K, V] {
+	if maxEntries <= 0 {
+		maxEntries = 1 << 20
+	}
+	return &KeyedTable[K, V]{m: make(map[K]int32), max: maxEntries, ttl: int64(max(ttl, 0))}
+}
+
+// Len returns the number of entries.
+func (t *KeyedTable[K, V]) Len() int { return len(t.m) }
+
+// Counts returns the table's size and drop counters.
+func (t *KeyedTable[K, V]) Counts() TableCounts {
+	return TableCounts{Entries: len(t.m), Evicted: t.Evicted, Expired: t.Expired}
+}
+
+func (t *KeyedTable[K, V]) entry(i int32) *keyedEntry[K, V] {
+	c := int(i) >> slotChunkBits
+	for c >= len(t.chunks) {
+		t.chunks = append(t.chunks, make([]keyedEntry[K, V], 1<<slotChunkBits))
+	}
+	return &t.chunks[c][i&(1<<slotChunkBits-1)]
+}
+
+// Get returns the value for k, or nil. An entry past its TTL at now is dropped and not
+// returned.
+func (t *KeyedTable[K, V]) Get(k K, now time.Time) *V {
+	i, ok := t.m[k]
+	if !ok {
+		return nil
+	}
+	e := t.entry(i)
+	if t.ttl > 0 && unixNano(now)-e.seen > t.ttl {
+		t.remove(i)
+		t.Expired++
+		return nil
+	}
+	return &e.v
+}
+
+// Upsert returns the value for k, creating a zero value if needed, and marks it seen at now
+// (never moving its last-seen time backwards). The pointer is valid until the entry is
+// dropped.
+func (t *KeyedTable[K, V]) Upsert(k K, now time.Time) *V {
+	n := unixNano(now)
+	if i, ok := t.m[k]; ok {
+		e := t.entry(i)
+		if t.ttl <= 0 || n-e.seen <= t.ttl {
+			if n > e.seen {
+				e.seen = n
+			}
+			return &e.v
+		}
+		t.remove(i)
+		t.Expired++
+	}
+	return &t.add(k, n).v
+}
+
+func (t *KeyedTable[K, V]) add(k K, n int64) *keyedEntry[K, V] {
+	if len(t.m) >= t.max {
+		t.makeRoom(n)
+	}
+	var i int32
+	if l := len(t.free); l > 0 {
+		i, t.free = t.free[l-1], t.free[:l-1]
+	} else {
+		i = t.next
+		t.next++
+	}
+	e := t.entry(i)
+	*e = keyedEntry[K, V]{seen: n, live: true, key: k}
+	t.m[k] = i
+	return e
+}
+
+// Delete removes k.
+func (t *KeyedTable[K, V]) Delete(k K) {
+	if i, ok := t.m[k]; ok {
+		t.remove(i)
+	}
+}
+
+func (t *KeyedTable[K, V]) remove(i int32) {
+	e := t.entry(i)
+	delete(t.m, e.key)
+	*e = keyedEntry[K, V]{}
+	t.free = append(t.free, i)
+}
+
+// each calls fn for every live entry number.
+func (t *KeyedTable[K, V]) each(fn func(i int32, e *keyedEntry[K, V])) {
+	for c, chunk := range t.chunks {
+		for j := range chunk {
+			if e := &chunk[j]; e.live {
+				fn(int32(c<<slotChunkBits|j), e)
+			}
+		}
+	}
+}
+
+func (t *KeyedTable[K, V]) makeRoom(now int64) {
+	if t.ttl > 0 {
+		t.each(func(i int32, e *keyedEntry[K, V]) {
+			if now-e.seen > t.ttl {
+				t.remove(i)
+				t.Expired++
+			}
+		})
+	}
+	if len(t.m) < t.max {
+		return
+	}
+	seen := make([]int64, 0, len(t.m))
+	t.each(func(_ int32, e *keyedEntry[K, V]) { seen = append(seen, e.seen) })
+	slices.Sort(seen)
+	cut := seen[len(seen)/16]
+	t.each(func(i int32, e *keyedEntry[K, V]) {
+		if e.seen <= cut && len(t.m) >= t.max-t.max/16 {
+			t.remove(i)
+			t.Evicted++
+		}
+	})
+}
+
+// Save writes every entry through put as Table.Save does ({"seen": last seen, "v": value},
+// expiry last seen + TTL), named prefix + name(key), in name order.
+func (t *KeyedTable[K, V]) Save(prefix string, name func(K) string, put func(key string, value []byte, expires time.Time) error) error {
+	type named struct {
+		name string
+		i    int32
+	}
+	all := make([]named, 0, len(t.m))
+	t.each(func(i int32, e *keyedEntry[K, V]) { all = append(all, named{name(e.key), i}) })
+	slices.SortFunc(all, func(a, b named) int {
+		switch {
+		case a.name < b.name:
+			return -1
+		case a.name > b.name:
+			return 1
+		}
+		return 0
+	})
+	for _, x := range all {
+		e := t.entry(x.i)
+		seen := time.Unix(0, e.seen).UTC()
+		raw, err := json.Marshal(&tableEntry[V]{Seen: seen, Value: e.v})
+		if err != nil {
+			return fmt.Errorf("encode %s%s: %w", prefix, x.name, err)
+		}
+		var exp time.Time
+		if t.ttl > 0 {
+			exp = seen.Add(time.Duration(t.ttl))
+		}
+		if err := put(prefix+x.name, raw, exp); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Load restores one entry saved by Save (or by Table.Save); name is the saved key, for errors.
+func (t *KeyedTable[K, V]) Load(k K, name string, raw []byte) error {
+	var te tableEntry[V]
+	if err := json.Unmarshal(raw, &te); err != nil {
+		return fmt.Errorf("decode %s: %w", name, err)
+	}
+	if i, ok := t.m[k]; ok {
+		t.remove(i)
+	}
+	e := t.add(k, unixNano(te.Seen))
+	e.v = te.Value
+	return nil
+}
