@@ -86,6 +86,7 @@ type Reader struct {
 	gz      bool
 	format  format
 	order   binary.ByteOrder
+	big     bool            // order is big-endian (u32 reads without an interface call)
 	nanos   bool            // pcap: nanosecond timestamps
 	link    decode.LinkType // pcap
 	snaplen int
@@ -240,13 +241,13 @@ func (r *Reader) readHeader() error {
 	}
 	switch binary.LittleEndian.Uint32(b) {
 	case 0xa1b2c3d4:
-		r.order, r.nanos = binary.LittleEndian, false
+		r.order, r.big, r.nanos = binary.LittleEndian, false, false
 	case 0xa1b23c4d:
-		r.order, r.nanos = binary.LittleEndian, true
+		r.order, r.big, r.nanos = binary.LittleEndian, false, true
 	case 0xd4c3b2a1:
-		r.order, r.nanos = binary.BigEndian, false
+		r.order, r.big, r.nanos = binary.BigEndian, true, false
 	case 0x4d3cb2a1:
-		r.order, r.nanos = binary.BigEndian, true
+		r.order, r.big, r.nanos = binary.BigEndian, true, true
 	case 0x0a0d0d0a:
 		r.format = fmtPcapNG
 		return r.ngHeader()
@@ -258,8 +259,8 @@ func (r *Reader) readHeader() error {
 	if err != nil {
 		return fmt.Errorf("%s: file header cut short: %w", r.path, ErrFormat)
 	}
-	r.snaplen = int(r.order.Uint32(h[16:20]))
-	r.link = decode.LinkType(r.order.Uint32(h[20:24]) & 0x03ffffff)
+	r.snaplen = int(r.u32(h[16:20]))
+	r.link = decode.LinkType(r.u32(h[20:24]) & 0x03ffffff)
 	if _, err := r.discard(24); err != nil {
 		return err
 	}
@@ -268,6 +269,14 @@ func (r *Reader) readHeader() error {
 		return fmt.Errorf("%s: %w", r.path, err)
 	}
 	return nil
+}
+
+// u32 reads a 32-bit field in the file's byte order.
+func (r *Reader) u32(b []byte) uint32 {
+	if r.big {
+		return binary.BigEndian.Uint32(b)
+	}
+	return binary.LittleEndian.Uint32(b)
 }
 
 // Next returns the next record, io.EOF at the end, or a *DamageError (after which the reader
@@ -299,10 +308,10 @@ func (r *Reader) nextPcap() (*Record, error) {
 		}
 		return nil, r.readErr(err, fmt.Errorf("record header: %w (%d of 16 bytes)", ErrTruncated, len(h)))
 	}
-	sec := int64(r.order.Uint32(h[0:4]))
-	frac := int64(r.order.Uint32(h[4:8]))
-	incl := int(r.order.Uint32(h[8:12]))
-	orig := int(r.order.Uint32(h[12:16]))
+	sec := int64(r.u32(h[0:4]))
+	frac := int64(r.u32(h[4:8]))
+	incl := int(r.u32(h[8:12]))
+	orig := int(r.u32(h[12:16]))
 	if incl > MaxRecord || (r.snaplen > 0 && incl > max(r.snaplen, 65535)) {
 		return nil, r.damage(r.off, fmt.Errorf("%w: captured length %d exceeds the snap length %d", ErrCorrupt, incl, r.snaplen))
 	}
@@ -363,13 +372,13 @@ func (r *Reader) ngSection() error {
 	}
 	switch binary.LittleEndian.Uint32(h[8:12]) {
 	case 0x1A2B3C4D:
-		r.order = binary.LittleEndian
+		r.order, r.big = binary.LittleEndian, false
 	case 0x4D3C2B1A:
-		r.order = binary.BigEndian
+		r.order, r.big = binary.BigEndian, true
 	default:
 		return r.damage(r.off, fmt.Errorf("%w: byte-order magic %x", ErrCorrupt, h[8:12]))
 	}
-	n := int(r.order.Uint32(h[4:8]))
+	n := int(r.u32(h[4:8]))
 	if n < 28 || n%4 != 0 || n > MaxRecord {
 		return r.damage(r.off, fmt.Errorf("%w: section header length %d", ErrCorrupt, n))
 	}
@@ -392,14 +401,14 @@ func (r *Reader) nextNG() (*Record, error) {
 			}
 			return nil, r.readErr(err, fmt.Errorf("block header: %w (%d of 8 bytes)", ErrTruncated, len(h)))
 		}
-		typ := r.order.Uint32(h[0:4])
+		typ := r.u32(h[0:4])
 		if typ == blockSHB {
 			if err := r.ngSection(); err != nil {
 				return nil, err
 			}
 			continue
 		}
-		n := int(r.order.Uint32(h[4:8]))
+		n := int(r.u32(h[4:8]))
 		if n < 12 || n%4 != 0 || n > MaxRecord+64 {
 			return nil, r.damage(r.off, fmt.Errorf("%w: block length %d", ErrCorrupt, n))
 		}
@@ -407,8 +416,8 @@ func (r *Reader) nextNG() (*Record, error) {
 		if err != nil {
 			return nil, r.readErr(err, fmt.Errorf("%w: block wants %d bytes, %d remain", ErrTruncated, n, len(b)))
 		}
-		if r.order.Uint32(b[n-4:]) != uint32(n) {
-			return nil, r.damage(r.off, fmt.Errorf("%w: block trailer length %d differs from header length %d", ErrCorrupt, r.order.Uint32(b[n-4:]), n))
+		if r.u32(b[n-4:]) != uint32(n) {
+			return nil, r.damage(r.off, fmt.Errorf("%w: block trailer length %d differs from header length %d", ErrCorrupt, r.u32(b[n-4:]), n))
 		}
 		body := b[8 : n-4]
 		switch typ {
@@ -438,7 +447,7 @@ func (r *Reader) ngInterface(body []byte) error {
 	if len(r.ifaces) >= 4096 {
 		return r.damage(r.off, fmt.Errorf("%w: more than 4096 interfaces", ErrCorrupt))
 	}
-	ifc := ngIface{link: decode.LinkType(r.order.Uint16(body[0:2])), snaplen: int(r.order.Uint32(body[4:8])), resol: 6}
+	ifc := ngIface{link: decode.LinkType(r.order.Uint16(body[0:2])), snaplen: int(r.u32(body[4:8])), resol: 6}
 	opts := body[8:]
 	for len(opts) >= 4 {
 		code := r.order.Uint16(opts[0:2])
@@ -476,25 +485,25 @@ func (r *Reader) ngPacket(typ uint32, body []byte) (*Record, error) {
 		if len(body) < 20 {
 			return nil, r.damage(r.off, fmt.Errorf("%w: enhanced packet block of %d bytes", ErrCorrupt, len(body)))
 		}
-		ifID = int(r.order.Uint32(body[0:4]))
-		ts = uint64(r.order.Uint32(body[4:8]))<<32 | uint64(r.order.Uint32(body[8:12]))
-		incl = int(r.order.Uint32(body[12:16]))
-		orig = int(r.order.Uint32(body[16:20]))
+		ifID = int(r.u32(body[0:4]))
+		ts = uint64(r.u32(body[4:8]))<<32 | uint64(r.u32(body[8:12]))
+		incl = int(r.u32(body[12:16]))
+		orig = int(r.u32(body[16:20]))
 		data = body[20:]
 	case blockPB:
 		if len(body) < 20 {
 			return nil, r.damage(r.off, fmt.Errorf("%w: packet block of %d bytes", ErrCorrupt, len(body)))
 		}
 		ifID = int(r.order.Uint16(body[0:2]))
-		ts = uint64(r.order.Uint32(body[4:8]))<<32 | uint64(r.order.Uint32(body[8:12]))
-		incl = int(r.order.Uint32(body[12:16]))
-		orig = int(r.order.Uint32(body[16:20]))
+		ts = uint64(r.u32(body[4:8]))<<32 | uint64(r.u32(body[8:12]))
+		incl = int(r.u32(body[12:16]))
+		orig = int(r.u32(body[16:20]))
 		data = body[20:]
 	case blockSPB:
 		if len(body) < 4 {
 			return nil, r.damage(r.off, fmt.Errorf("%w: simple packet block of %d bytes", ErrCorrupt, len(body)))
 		}
-		orig = int(r.order.Uint32(body[0:4]))
+		orig = int(r.u32(body[0:4]))
 		data = body[4:]
 		incl = min(orig, len(data))
 		if len(r.ifaces) > 0 && r.ifaces[0].snaplen > 0 {
