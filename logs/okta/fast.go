@@ -60,23 +60,40 @@ const (
 	sIsProxy // securityContext
 	sASNumber
 	sASOrg
-	nSlots
+	eTarget // target[0] (targetElems elements of 1+len(userKeys) slots: the element, then its userKeys)
+	nSlots  = eTarget + targetElems*(1+nUserKeys)
 )
 
+// targetElems is how many target elements the one pass looks into; setUser and setAuth scan
+// the rest of a longer array again.
+const targetElems = 4
+
+// nUserKeys is len(userKeys).
+const nUserKeys = 4
+
 var (
-	userKeys   = []string{"type", "alternateId", "id", "displayName"}
+	userKeyArr = [nUserKeys]string{"type", "alternateId", "id", "displayName"}
+	userKeys   = userKeyArr[:]
 	geoKeys    = []string{"city", "state", "country", "postalCode", "geolocation"}
 	latLonKeys = []string{"lat", "lon"}
-	appKeys    = []string{"type", "displayName"}
 
 	latLonSpec = &spec{keys: latLonKeys, base: lLat}
-	geoSpec    = &spec{keys: geoKeys, base: gCity, sub: []*spec{nil, nil, nil, nil, latLonSpec}}
-	doc        = &spec{
+	targetSpec = func() *spec {
+		sp := &spec{}
+		for k := range targetElems {
+			e := eTarget + k*(1+nUserKeys)
+			sp.elem = append(sp.elem, &spec{keys: userKeys, base: e + 1, self: e})
+		}
+		return sp
+	}()
+	geoSpec = &spec{keys: geoKeys, base: gCity, sub: []*spec{nil, nil, nil, nil, latLonSpec}}
+	doc     = (&spec{
 		keys: []string{"published", "eventType", "uuid", "displayMessage", "outcome", "actor", "target",
 			"client", "request", "authenticationContext", "debugContext", "securityContext"},
 		sub: []*spec{
 			tOutcome: {keys: []string{"result", "reason"}, base: oResult},
 			tActor:   {keys: userKeys, base: aType},
+			tTarget:  targetSpec,
 			tClient: {keys: []string{"ipAddress", "geographicalContext", "userAgent"}, base: cIPAddress,
 				sub: []*spec{nil, geoSpec, {keys: []string{"rawUserAgent"}, base: uRaw}}},
 			tAuthContext: {keys: []string{"externalSessionId", "credentialType", "authenticationProvider"}, base: xSession},
@@ -84,7 +101,7 @@ var (
 				{keys: []string{"factor", "risk", "behaviors", "threatSuspected", "tunnels"}, base: dFactor}}},
 			tSecurityContext: {keys: []string{"isProxy", "asNumber", "asOrg"}, base: sIsProxy},
 		},
-	}
+	}).index()
 )
 
 // fastDoc is one document being converted.
@@ -263,17 +280,10 @@ func (f *fastDoc) setUser(ev *borderwatch.Event) {
 	u := f.v[aType : aDisplayName+1]
 	if t := f.raw(u[0]); len(t) > 0 && string(t) != "User" {
 		// A system principal or client acted; the user, if any, is a target.
-		var tu [4]jv
-		found := false
-		f.sc.elems(f.v[tTarget], func(t jv) bool {
-			f.sc.fields(t, userKeys, tu[:])
-			found = string(f.raw(tu[0])) == "User"
-			return !found
-		})
-		if !found {
+		var buf [nUserKeys]jv
+		if u = f.target("User", &buf); u == nil {
 			return
 		}
-		u = tu[:]
 	}
 	alt := f.str(u[1])
 	if strings.EqualFold(alt, "unknown") {
@@ -284,6 +294,38 @@ func (f *fastDoc) setUser(ev *borderwatch.Event) {
 	if fn := f.str(u[3]); !strings.EqualFold(fn, "unknown") {
 		ev.User.FullName = fn
 	}
+}
+
+// target returns the members userKeys of the first target element whose type is typ, nil if
+// there is none. The first targetElems elements were read by the one pass; the members of a
+// later one are found by scanning it again, into buf.
+func (f *fastDoc) target(typ string, buf *[nUserKeys]jv) []jv {
+	if f.v[tTarget].k != kArray {
+		return nil
+	}
+	for k := range targetElems {
+		e := eTarget + k*(1+nUserKeys)
+		if f.v[e].k == kMissing {
+			return nil // the array has no element k
+		}
+		if string(f.raw(f.v[e+1])) == typ {
+			return f.v[e+1 : e+1+nUserKeys]
+		}
+	}
+	var found []jv
+	k := 0
+	f.sc.elems(f.v[tTarget], func(t jv) bool {
+		if k++; k <= targetElems {
+			return true
+		}
+		f.sc.fields(t, userKeys, buf[:])
+		if string(f.raw(buf[0])) == typ {
+			found = buf[:]
+			return false
+		}
+		return true
+	})
+	return found
 }
 
 func (f *fastDoc) setClient(blk *block) {
@@ -359,15 +401,10 @@ func (f *fastDoc) setAuth(blk *block) {
 	if a.Method == "" {
 		a.Method = f.intern(f.v[xProvider])
 	}
-	var kt [2]jv
-	f.sc.elems(f.v[tTarget], func(t jv) bool {
-		f.sc.fields(t, appKeys, kt[:])
-		if string(f.raw(kt[0])) == "AppInstance" {
-			a.Application = f.intern(kt[1])
-			return false
-		}
-		return true
-	})
+	var buf [nUserKeys]jv
+	if t := f.target("AppInstance", &buf); t != nil {
+		a.Application = f.intern(t[3])
+	}
 	if *a != (borderwatch.Auth{}) {
 		blk.ev.Borderwatch.Auth = a
 	}

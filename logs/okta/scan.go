@@ -44,7 +44,11 @@ type scanner struct {
 
 func (sc *scanner) ws(i int) int {
 	for i < len(sc.d) {
-		switch sc.d[i] {
+		c := sc.d[i]
+		if c > ' ' { // most calls: no space at all
+			return i
+		}
+		switch c {
 		case ' ', '\n', '\t', '\r':
 			i++
 		default:
@@ -98,11 +102,50 @@ func isNum(c byte) bool {
 }
 
 // A spec names the members to find in an object: the first occurrence of keys[n] is stored
-// in out[base+n], and when sub[n] is set and the value is an object, its members too.
+// in out[base+n], and when sub[n] is set and the value is an object (or an array, see elem),
+// its members too. When the value a spec is given is an array instead, elem[k] is the spec of
+// its element k (the first len(elem) elements), and each of those elements is stored in
+// out[elem[k].self].
 type spec struct {
 	keys []string
 	sub  []*spec
 	base int
+	elem []*spec
+	self int
+	// byLen[len(key)&31] has bit n set when len(keys[n])&31 == len(key)&31: only those keys
+	// are compared. Filled by index.
+	byLen [32]uint32
+}
+
+// index fills byLen for sp and the specs under it; it panics on a spec of more than 32 keys
+// (a programming error, caught by the package's tests).
+func (sp *spec) index() *spec {
+	if len(sp.keys) > 32 {
+		panic("okta: spec with more than 32 keys")
+	}
+	for n, k := range sp.keys {
+		sp.byLen[len(k)&31] |= 1 << n
+	}
+	for _, sub := range sp.sub {
+		if sub != nil {
+			sub.index()
+		}
+	}
+	for _, e := range sp.elem {
+		e.index()
+	}
+	return sp
+}
+
+// slot returns n for key == keys[n], or -1.
+func (sp *spec) slot(key []byte) int {
+	for m := sp.byLen[len(key)&31]; m != 0; m &= m - 1 {
+		n := bits.TrailingZeros32(m)
+		if string(key) == sp.keys[n] {
+			return n
+		}
+	}
+	return -1
 }
 
 // value scans the value at i (no leading space) and returns it and the index after it.
@@ -118,7 +161,11 @@ func (sc *scanner) value(i, depth int, sp *spec, out []jv) (jv, int) {
 		end := sc.object(i+1, depth+1, sp, out)
 		return jv{s: i, e: end, k: kObject}, end
 	case c == '[':
-		end := sc.array(i+1, depth+1)
+		var elem []*spec
+		if sp != nil {
+			elem = sp.elem
+		}
+		end := sc.array(i+1, depth+1, elem, out)
 		return jv{s: i, e: end, k: kArray}, end
 	case c == '"':
 		end, esc := sc.str(i + 1)
@@ -183,13 +230,7 @@ func (sc *scanner) object(i, depth int, sp *spec, out []jv) int {
 				sc.bad = true // fastjson unescapes keys before comparing
 				return len(d)
 			}
-			slot := -1
-			for n, k := range sp.keys {
-				if string(key) == k {
-					slot = n
-					break
-				}
-			}
+			slot := sp.slot(key)
 			if slot < 0 || out[sp.base+slot].k != kMissing {
 				_, i = sc.value(i, depth, nil, nil)
 			} else {
@@ -218,14 +259,20 @@ func (sc *scanner) object(i, depth int, sp *spec, out []jv) int {
 }
 
 // array scans elements from i (after '[') and returns the index after the closing bracket.
-func (sc *scanner) array(i, depth int) int {
+// Element k < len(elem) is scanned with the spec elem[k] and stored in out[elem[k].self].
+func (sc *scanner) array(i, depth int, elem []*spec, out []jv) int {
 	d := sc.d
 	i = sc.ws(i)
 	if i < len(d) && d[i] == ']' {
 		return i + 1
 	}
-	for !sc.bad {
-		_, next := sc.value(i, depth, nil, nil)
+	for k := 0; !sc.bad; k++ {
+		var next int
+		if k < len(elem) {
+			out[elem[k].self], next = sc.value(i, depth, elem[k], out)
+		} else {
+			_, next = sc.value(i, depth, nil, nil)
+		}
 		i = sc.ws(next)
 		if i >= len(d) {
 			break
@@ -251,6 +298,9 @@ func (sc *scanner) fields(v jv, keys []string, out []jv) {
 		return
 	}
 	sp := spec{keys: keys}
+	for n, k := range keys {
+		sp.byLen[len(k)&31] |= 1 << n
+	}
 	sc.object(v.s+1, 1, &sp, out)
 }
 
