@@ -22,9 +22,14 @@ func Normalize(ev *Event) {
 			ev.Event.Duration = int64(ev.Event.End.Sub(ev.Event.Start))
 		}
 	}
+	// Each list is gathered on the stack first and then appended at once: one allocation per
+	// list instead of one per growth.
+	var ips [5]netip.Addr
+	nip := 0
 	addIP := func(a netip.Addr) {
-		if a.IsValid() && !slices.Contains(ev.Related.IP, a) {
-			ev.Related.IP = append(ev.Related.IP, a)
+		if a.IsValid() && !slices.Contains(ev.Related.IP, a) && !slices.Contains(ips[:nip], a) {
+			ips[nip] = a
+			nip++
 		}
 	}
 	addIP(ev.Source.IP)
@@ -38,19 +43,25 @@ func Normalize(ev *Event) {
 	if ev.Client != nil {
 		addIP(ev.Client.IP)
 	}
-	addUser := func(u string) {
-		if u != "" && !slices.Contains(ev.Related.User, u) {
-			ev.Related.User = append(ev.Related.User, u)
-		}
+	if nip > 0 {
+		ev.Related.IP = append(ev.Related.IP, ips[:nip]...)
 	}
-	addUser(ev.User.Name)
-	addUser(ev.User.Email)
-	addHost := func(h string) {
-		if h != "" && !slices.Contains(ev.Related.Hosts, h) {
-			ev.Related.Hosts = append(ev.Related.Hosts, h)
-		}
-	}
-	addHost(ev.Source.Domain)
-	addHost(ev.Destination.Domain)
+	ev.Related.User = appendNew(ev.Related.User, ev.User.Name, ev.User.Email)
+	ev.Related.Hosts = appendNew(ev.Related.Hosts, ev.Source.Domain, ev.Destination.Domain)
 	ev.Borderwatch.ID = ev.DocumentID()
+}
+
+// appendNew appends a and b to list, leaving out empty strings and those already there.
+func appendNew(list []string, a, b string) []string {
+	addA := a != "" && !slices.Contains(list, a)
+	addB := b != "" && b != a && !slices.Contains(list, b)
+	switch {
+	case addA && addB:
+		return append(list, a, b)
+	case addA:
+		return append(list, a)
+	case addB:
+		return append(list, b)
+	}
+	return list
 }
