@@ -25,6 +25,10 @@ type Config struct {
 	RingMB        int           `yaml:"ring_mb"`        // ring size per worker, MiB
 	StatsInterval time.Duration `yaml:"stats_interval"` // how often interface statistics are logged
 
+	// Files: map plain capture files into memory instead of reading them (see
+	// bench/capture/README.md for when that is cheaper).
+	MapFiles bool `yaml:"map_files"`
+
 	// Fragment reassembly bounds.
 	MaxFragDatagrams int           `yaml:"max_frag_datagrams"`
 	FragTimeout      time.Duration `yaml:"frag_timeout"`

@@ -53,8 +53,12 @@ func (s *FileSource) Run(ctx context.Context, out borderwatch.Emitter) error {
 			r.Close()
 		}
 	}()
+	open := pcapfile.Open
+	if s.Config.MapFiles {
+		open = pcapfile.OpenMapped
+	}
 	for _, path := range s.Paths {
-		r, err := pcapfile.Open(path)
+		r, err := open(path)
 		if err != nil {
 			return fmt.Errorf("capture: %w", err)
 		}

@@ -71,7 +71,9 @@ func TestFileShrinksWhileRead(t *testing.T) {
 		t.Fatal(err)
 	}
 	em := &truncatingEmitter{t: t, path: path}
-	src := &FileSource{Paths: []string{path}, Config: DefaultConfig(), Logger: slog.New(slog.DiscardHandler)}
+	cfg := DefaultConfig()
+	cfg.MapFiles = true
+	src := &FileSource{Paths: []string{path}, Config: cfg, Logger: slog.New(slog.DiscardHandler)}
 	if err := src.Run(context.Background(), em); err != nil {
 		t.Fatal(err)
 	}

@@ -39,7 +39,7 @@ func sameRecords(t *testing.T, got, want []Record) {
 	}
 }
 
-// Files opened by path are mapped (except gzip) and read exactly as the buffered reader reads
+// Files opened with OpenMapped are mapped (except gzip) and read exactly as the buffered reader reads
 // the same bytes.
 func TestMappedFormats(t *testing.T) {
 	pkts := synth.Mixed()
@@ -59,7 +59,13 @@ func TestMappedFormats(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			r, err := Open(writeTemp(t, "f", tt.data))
+			path := writeTemp(t, "f", tt.data)
+			if plain, err := Open(path); err != nil || plain.Mapped() {
+				t.Fatalf("Open: mapped or failed (%v)", err)
+			} else {
+				plain.Close()
+			}
+			r, err := OpenMapped(path)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -117,7 +123,7 @@ func TestMappedDamage(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			path := writeTemp(t, "cut.pcap", tt.data)
-			r, err := Open(path)
+			r, err := OpenMapped(path)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -156,7 +162,7 @@ func TestMappedGrowth(t *testing.T) {
 	}
 	cut := off + 7 // inside the header of record 10
 	path := writeTemp(t, "growing.pcap", full[:cut])
-	r, err := Open(path)
+	r, err := OpenMapped(path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -193,12 +199,12 @@ func TestMappedShrink(t *testing.T) {
 	}
 	shrinking := writeTemp(t, "shrinking.pcap", data)
 	other := writeTemp(t, "other.pcap", pcapBytes(t, pkts, false))
-	ra, err := Open(shrinking)
+	ra, err := OpenMapped(shrinking)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer ra.Close()
-	rb, err := Open(other)
+	rb, err := OpenMapped(other)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -269,7 +275,7 @@ func BenchmarkReadMapped(b *testing.B) {
 	b.SetBytes(int64(len(data)))
 	b.ReportAllocs()
 	for b.Loop() {
-		r, err := Open(path)
+		r, err := OpenMapped(path)
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -72,10 +72,9 @@ type ngIface struct {
 // interfaces and link types) files, gzip-compressed or not. Create it with Open or NewReader;
 // not safe for concurrent use.
 //
-// Open maps a plain regular file into memory (mmap) and parses the records where they lie: no
-// read system calls and no copy. Gzip files, standard input, pipes and files that cannot be
-// mapped are read through a 1 MiB buffer instead. Either way a Record's Data is valid only until
-// the next call to Next or Close.
+// Open reads through a 1 MiB buffer; OpenMapped maps a plain file into memory and parses the
+// records where they lie. Either way a Record's Data is valid only until the next call to Next
+// or Close.
 type Reader struct {
 	path    string
 	br      *bufio.Reader // nil when reading mapped memory
@@ -97,10 +96,35 @@ type Reader struct {
 	err     error
 }
 
-// Open opens path ("-" for standard input) and reads its file header.
+// Open opens path ("-" for standard input) and reads its file header. The file is read
+// through a 1 MiB buffer.
 func Open(path string) (*Reader, error) {
 	if path == "-" {
 		return NewReader(os.Stdin, "stdin")
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	r, err := NewReader(f, path)
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	r.closer = f
+	return r, nil
+}
+
+// OpenMapped is Open, but maps a plain (not gzip-compressed) regular file into memory and
+// parses its records in place: no read calls and no copy, at the price of a page fault per
+// few pages. Whether that is cheaper than reading depends on the machine (see
+// bench/capture/README.md). Standard input, pipes, gzip files and files that cannot be mapped
+// are read as Open reads them. The goroutine that touches the records should run with
+// debug.SetPanicOnFault(true) and hand a recovered panic to Merger.CatchFault, so that a file
+// cut short while it is mapped is reported instead of crashing the process.
+func OpenMapped(path string) (*Reader, error) {
+	if path == "-" {
+		return Open(path)
 	}
 	f, err := os.Open(path)
 	if err != nil {
