@@ -3,7 +3,6 @@ package enrich
 import (
 	"context"
 	"errors"
-	"fmt"
 	"io"
 	"log/slog"
 	"net/netip"
@@ -12,11 +11,10 @@ import (
 	"sync/atomic"
 	"time"
 
-	lru "github.com/hashicorp/golang-lru/v2"
-
 	"github.com/borderwatch/borderwatch"
 	"github.com/borderwatch/borderwatch/enrich/allowlist"
 	"github.com/borderwatch/borderwatch/enrich/geoip"
+	"github.com/borderwatch/borderwatch/enrich/internal/addrcache"
 	"github.com/borderwatch/borderwatch/enrich/iprange"
 	"github.com/borderwatch/borderwatch/enrich/netdir"
 )
@@ -55,14 +53,14 @@ type Chain struct {
 	ranges *iprange.Loader
 	nets   *netdir.Networks
 	allow  *allowlist.Set
-	cache  *lru.Cache[netip.Addr, *Result]
+	cache  *addrcache.Cache[netip.Addr, *Result]
 
-	gen                     atomic.Uint64 // bumped by every reload that changed something
-	hits, misses, evictions atomic.Uint64
-	reloads, reloadErrors   atomic.Uint64
-	stop                    chan struct{}
-	done                    chan struct{}
-	closeOnce               sync.Once
+	gen                   atomic.Uint64 // bumped by every reload that changed something
+	hits, misses          atomic.Uint64
+	reloads, reloadErrors atomic.Uint64
+	stop                  chan struct{}
+	done                  chan struct{}
+	closeOnce             sync.Once
 }
 
 var (
@@ -94,10 +92,7 @@ func New(cfg Config, log *slog.Logger) (*Chain, error) {
 	if c.allow, err = allowlist.New(cfg.Allowlists); err != nil {
 		return nil, err
 	}
-	c.cache, err = lru.NewWithEvict(cfg.CacheSize, func(netip.Addr, *Result) { c.evictions.Add(1) })
-	if err != nil {
-		return nil, fmt.Errorf("enrich: %w", err)
-	}
+	c.cache = addrcache.New[netip.Addr, *Result](cfg.CacheSize)
 	if cfg.Reload > 0 {
 		c.stop, c.done = make(chan struct{}), make(chan struct{})
 		go c.watch(cfg.Reload)
@@ -302,7 +297,7 @@ func mergeHits(a, b []borderwatch.ListHit) []borderwatch.ListHit {
 func (c *Chain) Stats() Stats {
 	rc := c.geo.RecordCacheStats()
 	return Stats{
-		CacheHits: c.hits.Load(), CacheMisses: c.misses.Load(), CacheEvictions: c.evictions.Load(),
+		CacheHits: c.hits.Load(), CacheMisses: c.misses.Load(), CacheEvictions: c.cache.Evictions(),
 		CacheLen: c.cache.Len(), GeoErrors: c.geo.Errors(),
 		Reloads: c.reloads.Load(), ReloadErrors: c.reloadErrors.Load(),
 		RecordCacheHits: rc.Hits, RecordCacheMisses: rc.Misses, RecordCacheEvictions: rc.Evictions,
