@@ -26,10 +26,13 @@ type mergeItem struct {
 type mergeHeap []*mergeItem
 
 func (h mergeHeap) Len() int { return len(h) }
-func (h mergeHeap) Less(i, j int) bool {
-	a, b := h[i].rec.Timestamp, h[j].rec.Timestamp
+func (h mergeHeap) Less(i, j int) bool { return h.less(h[i], h[j]) }
+
+// less orders items by timestamp, then by the order the readers were given.
+func (mergeHeap) less(x, y *mergeItem) bool {
+	a, b := x.rec.Timestamp, y.rec.Timestamp
 	if a.Equal(b) {
-		return h[i].idx < h[j].idx
+		return x.idx < y.idx
 	}
 	return a.Before(b)
 }
@@ -78,6 +81,11 @@ func (m *Merger) Next() (*Record, *Reader, error) {
 		m.last = nil // after Next: a fault inside it leaves the reader to be asked again
 		if err == nil {
 			it.rec = rec
+			if len(m.h) == 0 || !m.h.less(m.h[0], it) {
+				// still the earliest (always so with one file): no heap operations
+				m.last = it
+				return rec, it.r, nil
+			}
 			heap.Push(&m.h, it)
 		} else if err != io.EOF {
 			return nil, it.r, err

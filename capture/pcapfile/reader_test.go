@@ -343,3 +343,35 @@ func TestStdin(t *testing.T) {
 		t.Fatalf("%d records, err %v, path %q", len(recs), err, rd.Path())
 	}
 }
+
+// Records with equal timestamps come in the order the readers were given, also when the
+// earliest reader stays the earliest (the merger's path without heap operations).
+func TestMergeTies(t *testing.T) {
+	pkts := synth.Mixed()[:20]
+	same := pcapBytes(t, pkts, true)
+	ra, _ := NewReader(bytes.NewReader(same), "a")
+	rb, _ := NewReader(bytes.NewReader(same), "b")
+	rc, _ := NewReader(bytes.NewReader(pcapBytes(t, pkts[:3], true)), "c")
+	m := NewMerger([]*Reader{rb, ra, rc})
+	var got []string
+	for {
+		_, r, err := m.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, r.Path())
+	}
+	var want []string
+	for i := range pkts {
+		want = append(want, "b", "a")
+		if i < 3 {
+			want = append(want, "c")
+		}
+	}
+	if strings.Join(got, "") != strings.Join(want, "") {
+		t.Fatalf("order %v, want %v", got, want)
+	}
+}
