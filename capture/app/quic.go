@@ -3,7 +3,6 @@ package app
 import (
 	"crypto/aes"
 	"crypto/cipher"
-	"crypto/hkdf"
 	"crypto/sha256"
 	"encoding/binary"
 	"fmt"
@@ -16,59 +15,85 @@ var quicV1Salt = []byte{0x38, 0x76, 0x2c, 0xf7, 0xf5, 0x59, 0x34, 0xb3, 0x4d, 0x
 // maxCrypto bounds the CRYPTO stream a QUIC assembler keeps.
 const maxCrypto = 16 << 10
 
-// QUICKeys are the client Initial packet protection keys of one connection.
+// QUICKeys are the client Initial packet protection keys of one connection, with scratch
+// space for opening packets. Not safe for concurrent use.
 type QUICKeys struct {
-	aead cipher.AEAD
-	iv   []byte
-	hp   cipher.Block
+	aead  cipher.AEAD
+	iv    [12]byte
+	hp    cipher.Block
+	nonce [12]byte // scratch: the AEAD and block interfaces would move stack arrays to the heap
+	mask  [16]byte
+	hdr   []byte // scratch: the unprotected header
 }
 
+// hmacSHA256 is HMAC-SHA256 (RFC 2104) of msg under key, for keys of at most 64 bytes and
+// messages of at most 64 bytes (all that QUIC Initial key derivation needs), without
+// allocating.
+func hmacSHA256(key, msg []byte) [sha256.Size]byte {
+	var in [64 + 64]byte
+	var out [64 + sha256.Size]byte
+	copy(in[:64], key)
+	copy(out[:64], key)
+	for i := 0; i < 64; i++ {
+		in[i] ^= 0x36
+		out[i] ^= 0x5c
+	}
+	n := copy(in[64:], msg)
+	inner := sha256.Sum256(in[:64+n])
+	copy(out[64:], inner[:])
+	return sha256.Sum256(out[:])
+}
+
+// expandLabelTo is HKDF-Expand-Label (RFC 8446 §7.1) with SHA-256 and an empty context for
+// outputs of at most 32 bytes: one HMAC block, written to dst[:n].
+func expandLabelTo(dst *[sha256.Size]byte, secret []byte, label string, n int) {
+	var info [2 + 1 + 6 + 32 + 1 + 1]byte // length, label length, "tls13 " label, context length, counter
+	binary.BigEndian.PutUint16(info[0:2], uint16(n))
+	info[2] = byte(6 + len(label))
+	m := 3 + copy(info[3:], "tls13 ")
+	m += copy(info[m:], label)
+	info[m] = 0 // empty context
+	info[m+1] = 1
+	t := hmacSHA256(secret, info[:m+2])
+	copy(dst[:n], t[:n])
+}
+
+// expandLabel returns HKDF-Expand-Label(secret, label, "", n) for n ≤ 32.
 func expandLabel(secret []byte, label string, n int) ([]byte, error) {
-	full := "tls13 " + label
-	info := make([]byte, 0, 4+len(full))
-	info = binary.BigEndian.AppendUint16(info, uint16(n))
-	info = append(info, byte(len(full)))
-	info = append(info, full...)
-	info = append(info, 0)
-	return hkdf.Expand(sha256.New, secret, string(info), n)
+	if n > sha256.Size || len(label) > 32 {
+		return nil, fmt.Errorf("quic: expand label %q to %d bytes: too long", label, n)
+	}
+	var out [sha256.Size]byte
+	expandLabelTo(&out, secret, label, n)
+	return out[:n], nil
 }
 
 // NewQUICKeys derives the client Initial keys (RFC 9001 §5.2) from the original destination
-// connection id.
+// connection id (at most 20 bytes, as QUICInitialDCID returns).
 func NewQUICKeys(dcid []byte) (*QUICKeys, error) {
-	initial, err := hkdf.Extract(sha256.New, dcid, quicV1Salt)
+	if len(dcid) > 20 {
+		return nil, fmt.Errorf("quic: destination connection id of %d bytes: %w", len(dcid), ErrMalformed)
+	}
+	initial := hmacSHA256(quicV1Salt, dcid) // HKDF-Extract
+	var client, key, hpKey [sha256.Size]byte
+	expandLabelTo(&client, initial[:], "client in", 32)
+	expandLabelTo(&key, client[:], "quic key", 16)
+	expandLabelTo(&hpKey, client[:], "quic hp", 16)
+	k := &QUICKeys{}
+	var iv [sha256.Size]byte
+	expandLabelTo(&iv, client[:], "quic iv", 12)
+	copy(k.iv[:], iv[:12])
+	blk, err := aes.NewCipher(key[:16])
 	if err != nil {
 		return nil, err
 	}
-	client, err := expandLabel(initial, "client in", 32)
-	if err != nil {
+	if k.aead, err = cipher.NewGCM(blk); err != nil {
 		return nil, err
 	}
-	key, err := expandLabel(client, "quic key", 16)
-	if err != nil {
+	if k.hp, err = aes.NewCipher(hpKey[:16]); err != nil {
 		return nil, err
 	}
-	iv, err := expandLabel(client, "quic iv", 12)
-	if err != nil {
-		return nil, err
-	}
-	hpKey, err := expandLabel(client, "quic hp", 16)
-	if err != nil {
-		return nil, err
-	}
-	blk, err := aes.NewCipher(key)
-	if err != nil {
-		return nil, err
-	}
-	aead, err := cipher.NewGCM(blk)
-	if err != nil {
-		return nil, err
-	}
-	hp, err := aes.NewCipher(hpKey)
-	if err != nil {
-		return nil, err
-	}
-	return &QUICKeys{aead: aead, iv: iv, hp: hp}, nil
+	return k, nil
 }
 
 func varint(c *cursor) uint64 {
@@ -100,6 +125,11 @@ func QUICInitialDCID(b []byte) ([]byte, error) {
 // OpenQUICInitial removes header protection from and decrypts the client Initial packet at the
 // start of b, returning its plaintext frames.
 func OpenQUICInitial(keys *QUICKeys, b []byte) ([]byte, error) {
+	return keys.open(nil, b)
+}
+
+// open is OpenQUICInitial appending the plaintext to dst. b is not modified.
+func (keys *QUICKeys) open(dst, b []byte) ([]byte, error) {
 	if _, err := QUICInitialDCID(b); err != nil {
 		return nil, err
 	}
@@ -119,10 +149,10 @@ func OpenQUICInitial(keys *QUICKeys, b []byte) ([]byte, error) {
 	if length < 20 || uint64(pnOff)+length > uint64(len(b)) {
 		return nil, fmt.Errorf("quic length %d: %w", length, ErrMalformed)
 	}
-	var mask [16]byte
+	mask := &keys.mask
 	keys.hp.Encrypt(mask[:], b[pnOff+4:pnOff+20])
-	hdr := make([]byte, pnOff+4)
-	copy(hdr, b[:pnOff+4])
+	hdr := append(keys.hdr[:0], b[:pnOff+4]...)
+	keys.hdr = hdr
 	hdr[0] ^= mask[0] & 0x0f
 	pnLen := int(hdr[0]&3) + 1
 	var pn uint64
@@ -131,12 +161,13 @@ func OpenQUICInitial(keys *QUICKeys, b []byte) ([]byte, error) {
 		pn = pn<<8 | uint64(hdr[pnOff+i])
 	}
 	hdr = hdr[:pnOff+pnLen]
-	nonce := slices.Clone(keys.iv)
+	nonce := &keys.nonce
+	*nonce = keys.iv
 	for i := 0; i < 8; i++ {
 		nonce[len(nonce)-1-i] ^= byte(pn >> (8 * i))
 	}
 	ct := b[pnOff+pnLen : pnOff+int(length)]
-	pt, err := keys.aead.Open(nil, nonce, ct, hdr)
+	pt, err := keys.aead.Open(dst, nonce[:], ct, hdr)
 	if err != nil {
 		return nil, fmt.Errorf("quic initial: %w", err)
 	}
@@ -235,6 +266,7 @@ type QUICAssembler struct {
 	keys    *QUICKeys
 	stream  cryptoStream
 	packets int
+	pt      []byte // scratch: the last packet's plaintext
 }
 
 // Add takes one UDP payload from the client.
@@ -252,10 +284,11 @@ func (a *QUICAssembler) Add(b []byte) (*ClientHello, error) {
 			return nil, err
 		}
 	}
-	pt, err := OpenQUICInitial(a.keys, b)
+	pt, err := a.keys.open(a.pt[:0], b)
 	if err != nil {
 		return nil, err
 	}
+	a.pt = pt
 	if err := a.stream.addFrames(pt); err != nil {
 		return nil, err
 	}
