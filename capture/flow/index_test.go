@@ -53,8 +53,7 @@ func TestIndexAgainstMap(t *testing.T) {
 					k := keys[j]
 					i := want[k]
 					tab.remove(&k, i)
-					*tab.at(i) = Flow{next: tab.free}
-					tab.free = i
+					tab.release(i)
 					delete(want, k)
 					keys[j] = keys[len(keys)-1]
 					keys = keys[:len(keys)-1]

@@ -107,9 +107,14 @@ type Flow struct {
 	Inspected  bool      // the caller's payload analyzers need no more packets (false for a new flow)
 	state      uint8
 	class      uint8
-	prev, next uint32
 	Ext        *Ext
 }
+
+// link places a flow in its class's idle order (or, for a free slot, in the free list). The
+// links live in their own arrays, 8 bytes per flow, so that moving a flow to the back of its
+// list touches its neighbours' links, which mostly stay in cache, and not the neighbours
+// themselves; the Flow keeps to two cache lines.
+type link struct{ prev, next uint32 }
 
 const (
 	stFIN0 = 1 << iota
@@ -181,8 +186,9 @@ type Table struct {
 	timeouts   [numClasses]int64
 	idx        index // key → slot (index.go)
 	chunks     [][]Flow
-	free       uint32 // head of the free list (linked by next), 0 = empty
-	used       uint32 // slots handed out so far (index 0 is never used)
+	links      [][]link // parallel to chunks
+	free       uint32   // head of the free list (linked by links' next), 0 = empty
+	used       uint32   // slots handed out so far (index 0 is never used)
 	head, tail [numClasses]uint32
 	report     func(Record)
 	serverPort func(proto uint8, port uint16) bool
@@ -202,40 +208,54 @@ func (t *Table) at(i uint32) *Flow {
 	return &t.chunks[i>>chunkBits][i&(chunkSize-1)]
 }
 
+func (t *Table) ln(i uint32) *link {
+	return &t.links[i>>chunkBits][i&(chunkSize-1)]
+}
+
 func (t *Table) alloc() uint32 {
 	if t.free != 0 {
 		i := t.free
-		t.free = t.at(i).next
+		l := t.ln(i)
+		t.free, l.next = l.next, 0
 		return i
 	}
 	i := t.used
 	if int(i>>chunkBits) >= len(t.chunks) {
 		t.chunks = append(t.chunks, make([]Flow, chunkSize))
+		t.links = append(t.links, make([]link, chunkSize))
 	}
 	t.used++
 	return i
 }
 
+// release puts slot i, which is in no list, on the free list.
+func (t *Table) release(i uint32) {
+	*t.at(i) = Flow{}
+	*t.ln(i) = link{next: t.free}
+	t.free = i
+}
+
 func (t *Table) unlink(i uint32, f *Flow) {
 	c := f.class
-	if f.prev != 0 {
-		t.at(f.prev).next = f.next
+	l := t.ln(i)
+	if l.prev != 0 {
+		t.ln(l.prev).next = l.next
 	} else {
-		t.head[c] = f.next
+		t.head[c] = l.next
 	}
-	if f.next != 0 {
-		t.at(f.next).prev = f.prev
+	if l.next != 0 {
+		t.ln(l.next).prev = l.prev
 	} else {
-		t.tail[c] = f.prev
+		t.tail[c] = l.prev
 	}
-	f.prev, f.next = 0, 0
+	*l = link{}
 }
 
 func (t *Table) pushBack(i uint32, f *Flow, c uint8) {
 	f.class = c
-	f.prev, f.next = t.tail[c], 0
+	*t.ln(i) = link{prev: t.tail[c]}
 	if t.tail[c] != 0 {
-		t.at(t.tail[c]).next = i
+		t.ln(t.tail[c]).next = i
 	} else {
 		t.head[c] = i
 	}
@@ -428,8 +448,7 @@ func (t *Table) finish(i uint32, f *Flow, reason Reason, at time.Time) {
 	t.remove(&f.Key, i)
 	t.Stats.Records++
 	t.report(Record{Flow: f, Reason: reason, Final: true, Time: at})
-	*f = Flow{next: t.free}
-	t.free = i
+	t.release(i)
 }
 
 // Flush ends every flow (end of input or shutdown) with reason "end".
