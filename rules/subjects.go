@@ -28,10 +28,10 @@ import (
 //
 // The zero value is not usable: use NewSubjects. Not safe for concurrent use.
 type Subjects struct {
-	short map[shortKey]int32 // keys of up to shortKeyMax bytes, held inline
-	long  map[string]int32   // longer keys
-	meta  []subjectMeta      // by record number
-	free  []int32            // record numbers of dropped users, reused
+	short map[shortKey]uint64 // keys of up to shortKeyMax bytes, held inline → packed Subject
+	long  map[string]uint64   // longer keys
+	meta  []subjectMeta       // by record number
+	free  []int32             // record numbers of dropped users, reused
 	n     int
 	max   int
 	ttl   int64 // nanoseconds; 0 = no expiry
@@ -49,16 +49,24 @@ const shortKeyMax = 31
 // shortKey is a key of up to shortKeyMax bytes followed by its length.
 type shortKey [shortKeyMax + 1]byte
 
+func makeShortKey(key string) shortKey {
+	var k shortKey
+	copy(k[:], key)
+	k[shortKeyMax] = byte(len(key))
+	return k
+}
+
 type subjectMeta struct {
-	key  string
-	seen int64  // latest update of any rule's state, Unix nanoseconds
-	gen  uint32 // bumped each time the number is given to a user
-	live bool
+	key     string
+	created int64  // Unix nanoseconds
+	gen     uint32 // bumped each time the number is given to a user
+	live    bool
 }
 
 // Subject names one user's record. The zero value names none. A Subject kept across events
 // (impossible_travel holds logins back) may name a record dropped since: the Slot methods
-// then report it and the caller looks the user up again.
+// then report it and the caller looks the user up again. Two valid Subjects are equal only if
+// they name the same record of the same user.
 type Subject struct {
 	idx int32
 	gen uint32
@@ -67,18 +75,23 @@ type Subject struct {
 // Valid reports whether s names a record (it may have been dropped since).
 func (s Subject) Valid() bool { return s.gen != 0 }
 
+func (s Subject) pack() uint64 { return uint64(uint32(s.idx)) | uint64(s.gen)<<32 }
+
+func unpackSubject(v uint64) Subject { return Subject{idx: int32(uint32(v)), gen: uint32(v >> 32)} }
+
 // subjectSlot is what Subjects needs of a Slot whatever its value type.
 type subjectSlot interface {
 	drop(idx int32, expired bool)
+	seenAt(idx int32) (int64, bool)
 }
 
-// NewSubjects returns a table of at most max users (default 1 << 20), each rule's state kept
-// for ttl after it was last updated (0: no expiry).
+// NewSubjects returns a table of at most maxUsers users (default 1 << 20), each rule's state
+// kept for ttl after it was last updated (0: no expiry).
 func NewSubjects(maxUsers int, ttl time.Duration) *Subjects {
 	if maxUsers <= 0 {
 		maxUsers = 1 << 20
 	}
-	return &Subjects{short: make(map[shortKey]int32), long: make(map[string]int32), max: maxUsers, ttl: int64(max(ttl, 0))}
+	return &Subjects{short: make(map[shortKey]uint64), long: make(map[string]uint64), max: maxUsers, ttl: int64(max(ttl, 0))}
 }
 
 // Len returns the number of users.
@@ -102,38 +115,27 @@ func (s *Subjects) Key(ev *borderwatch.Event) string {
 	return UserKey(ev)
 }
 
-// Interned returns UserKey(ev); once a rule has found the current event's record, it is the
-// record's own copy of the key, so that a rule comparing it with a copy it kept earlier
-// compares two pointers instead of reading both strings.
-func (s *Subjects) Interned(ev *borderwatch.Event) string {
-	if ev == s.ev && s.sub.gen != 0 {
-		if m := &s.meta[s.sub.idx]; m.live && m.gen == s.sub.gen {
-			return m.key
-		}
+// Current returns the record of the current event's user if a rule has looked it up already,
+// else the zero Subject; it never looks anything up. A rule that remembers users by key can
+// remember the Subject too and compare Subjects instead of reading the strings.
+func (s *Subjects) Current(ev *borderwatch.Event) Subject {
+	if ev == s.ev {
+		return s.sub
 	}
-	return s.Key(ev)
-}
-
-func (s *Subjects) lookup(key string) (int32, bool) {
-	if len(key) <= shortKeyMax {
-		var k shortKey
-		copy(k[:], key)
-		k[shortKeyMax] = byte(len(key))
-		i, ok := s.short[k]
-		return i, ok
-	}
-	i, ok := s.long[key]
-	return i, ok
+	return Subject{}
 }
 
 func (s *Subjects) find(key string) Subject {
-	if key == "" {
-		return Subject{}
+	var v uint64
+	if len(key) <= shortKeyMax {
+		if key == "" {
+			return Subject{}
+		}
+		v = s.short[makeShortKey(key)]
+	} else {
+		v = s.long[key]
 	}
-	if i, ok := s.lookup(key); ok {
-		return Subject{idx: i, gen: s.meta[i].gen}
-	}
-	return Subject{}
+	return unpackSubject(v)
 }
 
 // Find returns the record of ev's user; the zero Subject when there is none.
@@ -159,7 +161,7 @@ func (s *Subjects) Upsert(ev *borderwatch.Event, now time.Time) Subject {
 	}
 	sub := s.create(key, unixNano(now))
 	if ev == s.ev {
-		s.sub = sub
+		s.sub, s.looked = sub, true
 	}
 	return sub
 }
@@ -200,37 +202,31 @@ func (s *Subjects) create(key string, now int64) Subject {
 		s.meta = append(s.meta, subjectMeta{})
 	}
 	m := &s.meta[idx]
-	m.key, m.seen, m.live = strings.Clone(key), now, true
-	m.gen++
-	if m.gen == 0 {
+	m.key, m.created, m.live = strings.Clone(key), now, true
+	if m.gen++; m.gen == 0 {
 		m.gen = 1
 	}
+	sub := Subject{idx: idx, gen: m.gen}
 	if len(key) <= shortKeyMax {
-		var k shortKey
-		copy(k[:], key)
-		k[shortKeyMax] = byte(len(key))
-		s.short[k] = idx
+		s.short[makeShortKey(key)] = sub.pack()
 	} else {
-		s.long[m.key] = idx
+		s.long[m.key] = sub.pack()
 	}
 	s.n++
-	return Subject{idx: idx, gen: m.gen}
+	return sub
 }
 
 func (s *Subjects) drop(idx int32, expired bool) {
 	m := &s.meta[idx]
 	if len(m.key) <= shortKeyMax {
-		var k shortKey
-		copy(k[:], m.key)
-		k[shortKeyMax] = byte(len(m.key))
-		delete(s.short, k)
+		delete(s.short, makeShortKey(m.key))
 	} else {
 		delete(s.long, m.key)
 	}
 	for _, sl := range s.slots {
 		sl.drop(idx, expired)
 	}
-	m.key, m.seen, m.live = "", 0, false
+	m.key, m.created, m.live = "", 0, false
 	s.free = append(s.free, idx)
 	s.n--
 	if s.sub.idx == idx {
@@ -238,11 +234,28 @@ func (s *Subjects) drop(idx int32, expired bool) {
 	}
 }
 
+// seen is the record's latest update by any rule (its creation when none has state in it).
+func (s *Subjects) seen(idx int32) int64 {
+	t := s.meta[idx].created
+	for _, sl := range s.slots {
+		if v, ok := sl.seenAt(idx); ok && v > t {
+			t = v
+		}
+	}
+	return t
+}
+
 // makeRoom drops the users idle past the TTL, then the least recently seen sixteenth.
 func (s *Subjects) makeRoom(now int64) {
+	seen := make([]int64, len(s.meta))
+	for i := range s.meta {
+		if s.meta[i].live {
+			seen[i] = s.seen(int32(i))
+		}
+	}
 	if s.ttl > 0 {
 		for i := range s.meta {
-			if m := &s.meta[i]; m.live && now-m.seen > s.ttl {
+			if s.meta[i].live && now-seen[i] > s.ttl {
 				s.drop(int32(i), true)
 			}
 		}
@@ -250,25 +263,18 @@ func (s *Subjects) makeRoom(now int64) {
 	if s.n < s.max {
 		return
 	}
-	seen := make([]int64, 0, s.n)
+	live := make([]int64, 0, s.n)
 	for i := range s.meta {
 		if s.meta[i].live {
-			seen = append(seen, s.meta[i].seen)
+			live = append(live, seen[i])
 		}
 	}
-	slices.Sort(seen)
-	cut := seen[len(seen)/16]
+	slices.Sort(live)
+	cut := live[len(live)/16]
 	for i := range s.meta {
-		if m := &s.meta[i]; m.live && m.seen <= cut && s.n >= s.max-s.max/16 {
+		if s.meta[i].live && seen[i] <= cut && s.n >= s.max-s.max/16 {
 			s.drop(int32(i), false)
 		}
-	}
-}
-
-// touch moves the record's last-seen time forward to now.
-func (s *Subjects) touch(idx int32, now int64) {
-	if m := &s.meta[idx]; now > m.seen {
-		m.seen = now
 	}
 }
 
@@ -296,8 +302,8 @@ type Slot[V any] struct {
 }
 
 type slotEntry[V any] struct {
-	seen int64 // Unix nanoseconds
-	live bool
+	seen int64  // Unix nanoseconds
+	gen  uint32 // the record's generation (see Subject); 0 = no state
 	v    V
 }
 
@@ -321,12 +327,14 @@ func (sl *Slot[V]) entry(idx int32) *slotEntry[V] {
 	return &sl.chunks[c][idx&(1<<slotChunkBits-1)]
 }
 
+func (sl *Slot[V]) has(idx int32) bool { return int(idx)>>slotChunkBits < len(sl.chunks) }
+
 func (sl *Slot[V]) drop(idx int32, expired bool) {
-	if int(idx)>>slotChunkBits >= len(sl.chunks) {
+	if !sl.has(idx) {
 		return
 	}
 	e := sl.entry(idx)
-	if !e.live {
+	if e.gen == 0 {
 		return
 	}
 	if expired {
@@ -336,6 +344,14 @@ func (sl *Slot[V]) drop(idx int32, expired bool) {
 	}
 	sl.entries--
 	*e = slotEntry[V]{}
+}
+
+func (sl *Slot[V]) seenAt(idx int32) (int64, bool) {
+	if !sl.has(idx) {
+		return 0, false
+	}
+	e := sl.entry(idx)
+	return e.seen, e.gen != 0
 }
 
 // Counts returns the number of users with state in this slot and what it dropped.
@@ -357,13 +373,13 @@ func (sl *Slot[V]) Upsert(ev *borderwatch.Event, now time.Time) *V {
 // UpsertSubject is Upsert for a record found earlier. It returns nil when the record has been
 // dropped since (the caller looks the user up again with Upsert).
 func (sl *Slot[V]) UpsertSubject(sub Subject, now time.Time) *V {
-	if !sl.subs.current(sub) {
+	if !sub.Valid() {
 		return nil
 	}
 	n := unixNano(now)
-	sl.subs.touch(sub.idx, n)
 	e := sl.entry(sub.idx)
-	if e.live {
+	if e.gen == sub.gen {
+		// The record's state: a dropped record's states are cleared, so a match is current.
 		if sl.subs.ttl <= 0 || n-e.seen <= sl.subs.ttl {
 			if n > e.seen {
 				e.seen = n
@@ -371,11 +387,14 @@ func (sl *Slot[V]) UpsertSubject(sub Subject, now time.Time) *V {
 			return &e.v
 		}
 		sl.Expired++
+		sl.entries--
 		*e = slotEntry[V]{}
-	} else {
-		sl.entries++
 	}
-	e.live, e.seen = true, n
+	if e.gen != 0 || !sl.subs.current(sub) {
+		return nil // the record was dropped since (and its number given to another user)
+	}
+	sl.entries++
+	e.gen, e.seen = sub.gen, n
 	return &e.v
 }
 
@@ -387,7 +406,7 @@ func (sl *Slot[V]) Get(key string, now time.Time) *V {
 		return nil
 	}
 	e := sl.entry(sub.idx)
-	if !e.live {
+	if e.gen != sub.gen {
 		return nil
 	}
 	if sl.subs.ttl > 0 && unixNano(now)-e.seen > sl.subs.ttl {
@@ -403,8 +422,11 @@ func (sl *Slot[V]) Get(key string, now time.Time) *V {
 // {"seen": last seen, "v": state} and the expiry last seen + TTL.
 func (sl *Slot[V]) Save(prefix string, put func(key string, value []byte, expires time.Time) error) error {
 	for _, idx := range sl.subs.sorted() {
+		if !sl.has(idx) {
+			continue
+		}
 		e := sl.entry(idx)
-		if !e.live {
+		if e.gen == 0 {
 			continue
 		}
 		key := sl.subs.meta[idx].key
@@ -434,16 +456,12 @@ func (sl *Slot[V]) Load(key string, raw []byte) error {
 		return fmt.Errorf("decode state: empty user key")
 	}
 	n := unixNano(te.Seen)
-	sub := sl.subs.find(key)
-	if !sub.Valid() {
-		sub = sl.subs.create(key, n)
-	}
-	sl.subs.touch(sub.idx, n)
+	sub := sl.subs.UpsertKey(key, te.Seen)
 	e := sl.entry(sub.idx)
-	if !e.live {
+	if e.gen == 0 {
 		sl.entries++
 	}
-	*e = slotEntry[V]{seen: n, live: true, v: te.Value}
+	*e = slotEntry[V]{seen: n, gen: sub.gen, v: te.Value}
 	return nil
 }
 

@@ -75,6 +75,17 @@ type keyState struct {
 	Seen   seen            `json:"seen,omitzero"`
 	Users  map[string]seen `json:"users,omitempty"`
 	Oldest time.Time       `json:"oldest,omitzero"` // the oldest entry in Users: no pruning needed before Oldest+Window
+	// sub is User's record in the per-user table when a per-user rule had looked it up: the
+	// same record says the same user without reading the two strings.
+	sub rules.Subject
+}
+
+// only reports whether the one user kept is user (sub is the event's user's record or zero).
+func (st *keyState) only(sub rules.Subject, user string) bool {
+	if sub.Valid() && st.sub == sub {
+		return true
+	}
+	return st.User == user
 }
 
 // Rule is the configured shared_source rule. Not safe for concurrent use.
@@ -101,9 +112,7 @@ func (r *Rule) Evaluate(ev *borderwatch.Event, emit func(rules.Finding)) {
 	if !rules.IsSuccessfulLogin(ev) || !ev.Source.IP.IsValid() {
 		return
 	}
-	// The record's own copy of the key when a per-user rule has found it: the comparison with
-	// the user kept for an address is then a pointer comparison.
-	user := r.subs.Interned(ev)
+	user := r.subs.Key(ev)
 	if user == "" {
 		return
 	}
@@ -121,19 +130,20 @@ func (r *Rule) Evaluate(ev *borderwatch.Event, emit func(rules.Finding)) {
 		return
 	}
 	now := ev.Timestamp
-	r.count(ev, r.byIP.Upsert(ip, now), ip, netip.Prefix{}, user, r.p.MinUsers, emit)
+	sub := r.subs.Current(ev)
+	r.count(ev, r.byIP.Upsert(ip, now), ip, netip.Prefix{}, sub, user, r.p.MinUsers, emit)
 	if r.p.Subnet && (in == nil || len(in.Categories) == 0) {
 		bits := r.p.SubnetBitsV4
 		if ip.Is6() {
 			bits = r.p.SubnetBitsV6
 		}
 		pfx, _ := ip.Prefix(bits)
-		r.count(ev, r.byNet.Upsert(pfx, now), ip, pfx, user, r.p.SubnetMinUsers, emit)
+		r.count(ev, r.byNet.Upsert(pfx, now), ip, pfx, sub, user, r.p.SubnetMinUsers, emit)
 	}
 }
 
 // count adds user to what the address (pfx invalid) or the subnet pfx has seen.
-func (r *Rule) count(ev *borderwatch.Event, st *keyState, ip netip.Addr, pfx netip.Prefix, user string, minUsers int, emit func(rules.Finding)) {
+func (r *Rule) count(ev *borderwatch.Event, st *keyState, ip netip.Addr, pfx netip.Prefix, sub rules.Subject, user string, minUsers int, emit func(rules.Finding)) {
 	now := ev.Timestamp
 	subnet := pfx.IsValid()
 	s := seen{T: now, Ref: rules.DocRef(ev)}
@@ -141,13 +151,13 @@ func (r *Rule) count(ev *borderwatch.Event, st *keyState, ip netip.Addr, pfx net
 		s.IP = ev.Source.IP.Unmap()
 	}
 	if st.Users == nil {
-		if st.User == "" || st.User == user || now.Sub(st.Seen.T) > r.p.Window {
-			st.User, st.Seen = user, s // still one user: nothing to count (min_users >= 2)
+		if st.User == "" || st.only(sub, user) || now.Sub(st.Seen.T) > r.p.Window {
+			st.User, st.Seen, st.sub = user, s, sub // still one user: nothing to count (min_users >= 2)
 			return
 		}
 		st.Users = map[string]seen{st.User: st.Seen}
 		st.Oldest = st.Seen.T
-		st.User, st.Seen = "", seen{}
+		st.User, st.Seen, st.sub = "", seen{}, rules.Subject{}
 	}
 	if len(st.Users) > 0 && now.Sub(st.Oldest) > r.p.Window {
 		st.Oldest = now
