@@ -107,6 +107,9 @@ func ParseTime(s string, loc *time.Location) (time.Time, error) {
 	if s == "" {
 		return time.Time{}, ErrNoTime
 	}
+	if t, ok := parseUTC(s); ok {
+		return checkYear(t, s)
+	}
 	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
 		return checkYear(t.UTC(), s)
 	}
@@ -119,6 +122,56 @@ func ParseTime(s string, loc *time.Location) (time.Time, error) {
 		}
 	}
 	return time.Time{}, fmt.Errorf("bad timestamp %q", s)
+}
+
+// parseUTC reads the commonest spelling, "2006-01-02T15:04:05Z" with 0 to 9 digits of
+// fraction, as time.Parse(time.RFC3339Nano) does but without its generality; ok is false for
+// anything else (time.Parse decides then).
+func parseUTC(s string) (t time.Time, ok bool) {
+	if len(s) < 20 || len(s) > 30 || s[len(s)-1] != 'Z' ||
+		s[4] != '-' || s[7] != '-' || s[10] != 'T' || s[13] != ':' || s[16] != ':' {
+		return time.Time{}, false
+	}
+	num := func(s string) int {
+		n := 0
+		for i := 0; i < len(s); i++ {
+			c := s[i] - '0'
+			if c > 9 {
+				return -1
+			}
+			n = n*10 + int(c)
+		}
+		return n
+	}
+	year, month, day := num(s[0:4]), num(s[5:7]), num(s[8:10])
+	hour, minute, sec := num(s[11:13]), num(s[14:16]), num(s[17:19])
+	if year < 0 || month < 1 || month > 12 || day < 1 || day > daysIn(time.Month(month), year) ||
+		hour < 0 || hour > 23 || minute < 0 || minute > 59 || sec < 0 || sec > 59 {
+		return time.Time{}, false
+	}
+	nsec := 0
+	if frac := s[19 : len(s)-1]; frac != "" {
+		if len(frac) < 2 || frac[0] != '.' {
+			return time.Time{}, false
+		}
+		if nsec = num(frac[1:]); nsec < 0 {
+			return time.Time{}, false
+		}
+		for range 10 - len(frac) {
+			nsec *= 10
+		}
+	}
+	return time.Date(year, time.Month(month), day, hour, minute, sec, nsec, time.UTC), true
+}
+
+func daysIn(m time.Month, year int) int {
+	if m == time.February {
+		if year%4 == 0 && (year%100 != 0 || year%400 == 0) {
+			return 29
+		}
+		return 28
+	}
+	return 31 - int(m-1)%7%2
 }
 
 // checkYear refuses times no log can carry (and that JSON output could not represent).
