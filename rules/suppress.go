@@ -151,8 +151,11 @@ func (s *suppressor) evictOldest(out []*borderwatch.Event) []*borderwatch.Event 
 		oldest supKey
 		ow     *window
 	)
+	// The earliest end; ties broken by opening time, then rule and key, so that the choice
+	// does not depend on the map's order.
 	for k, w := range s.open {
-		if ow == nil || w.end.Before(ow.end) {
+		if ow == nil || w.end.Before(ow.end) || w.end.Equal(ow.end) && (w.first.Before(ow.first) ||
+			w.first.Equal(ow.first) && (k.rule < oldest.rule || k.rule == oldest.rule && k.key < oldest.key)) {
 			oldest, ow = k, w
 		}
 	}
