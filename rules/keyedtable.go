@@ -21,6 +21,10 @@ type KeyedTable[K comparable, V any] struct {
 	ttl     int64 // nanoseconds; 0 = no expiry
 	Evicted uint64
 	Expired uint64
+	// OnDrop, when set, is called with each entry the table drops because it expired or the
+	// table was full, before the entry is cleared (a value that aggregates several counted
+	// things counts them).
+	OnDrop func(v *V, expired bool)
 }
 
 type keyedEntry[K comparable, V any] struct {
@@ -63,9 +67,8 @@ func (t *KeyedTable[K, V]) Get(k K, now time.Time) *V {
 		return nil
 	}
 	e := t.entry(i)
-	if t.ttl > 0 && unixNano(now)-e.seen > t.ttl {
-		t.remove(i)
-		t.Expired++
+	if t.ttl > 0 && UnixNano(now)-e.seen > t.ttl {
+		t.expire(i)
 		return nil
 	}
 	return &e.v
@@ -75,7 +78,7 @@ func (t *KeyedTable[K, V]) Get(k K, now time.Time) *V {
 // (never moving its last-seen time backwards). The pointer is valid until the entry is
 // dropped.
 func (t *KeyedTable[K, V]) Upsert(k K, now time.Time) *V {
-	n := unixNano(now)
+	n := UnixNano(now)
 	if i, ok := t.m[k]; ok {
 		e := t.entry(i)
 		if t.ttl <= 0 || n-e.seen <= t.ttl {
@@ -84,10 +87,30 @@ func (t *KeyedTable[K, V]) Upsert(k K, now time.Time) *V {
 			}
 			return &e.v
 		}
-		t.remove(i)
-		t.Expired++
+		t.expire(i)
 	}
 	return &t.add(k, n).v
+}
+
+func (t *KeyedTable[K, V]) expire(i int32) {
+	if t.OnDrop != nil {
+		t.OnDrop(&t.entry(i).v, true)
+	}
+	t.remove(i)
+	t.Expired++
+}
+
+func (t *KeyedTable[K, V]) evict(i int32) {
+	if t.OnDrop != nil {
+		t.OnDrop(&t.entry(i).v, false)
+	}
+	t.remove(i)
+	t.Evicted++
+}
+
+// Each calls fn for every entry with its key.
+func (t *KeyedTable[K, V]) Each(fn func(k K, v *V)) {
+	t.each(func(_ int32, e *keyedEntry[K, V]) { fn(e.key, &e.v) })
 }
 
 func (t *KeyedTable[K, V]) add(k K, n int64) *keyedEntry[K, V] {
@@ -136,8 +159,7 @@ func (t *KeyedTable[K, V]) makeRoom(now int64) {
 	if t.ttl > 0 {
 		t.each(func(i int32, e *keyedEntry[K, V]) {
 			if now-e.seen > t.ttl {
-				t.remove(i)
-				t.Expired++
+				t.expire(i)
 			}
 		})
 	}
@@ -150,8 +172,7 @@ func (t *KeyedTable[K, V]) makeRoom(now int64) {
 	cut := seen[len(seen)/16]
 	t.each(func(i int32, e *keyedEntry[K, V]) {
 		if e.seen <= cut && len(t.m) >= t.max-t.max/16 {
-			t.remove(i)
-			t.Evicted++
+			t.evict(i)
 		}
 	})
 }
@@ -201,7 +222,7 @@ func (t *KeyedTable[K, V]) Load(k K, name string, raw []byte) error {
 	if i, ok := t.m[k]; ok {
 		t.remove(i)
 	}
-	e := t.add(k, unixNano(te.Seen))
+	e := t.add(k, UnixNano(te.Seen))
 	e.v = te.Value
 	return nil
 }

@@ -159,7 +159,7 @@ func (s *Subjects) Upsert(ev *borderwatch.Event, now time.Time) Subject {
 	if key == "" {
 		return Subject{}
 	}
-	sub := s.create(key, unixNano(now))
+	sub := s.create(key, UnixNano(now))
 	if ev == s.ev {
 		s.sub, s.looked = sub, true
 	}
@@ -171,7 +171,7 @@ func (s *Subjects) UpsertKey(key string, now time.Time) Subject {
 	if sub := s.find(key); sub.Valid() {
 		return sub
 	}
-	return s.create(key, unixNano(now))
+	return s.create(key, UnixNano(now))
 }
 
 // KeyOf returns the user key of a record ("" when it was dropped).
@@ -376,7 +376,7 @@ func (sl *Slot[V]) UpsertSubject(sub Subject, now time.Time) *V {
 	if !sub.Valid() {
 		return nil
 	}
-	n := unixNano(now)
+	n := UnixNano(now)
 	e := sl.entry(sub.idx)
 	if e.gen == sub.gen {
 		// The record's state: a dropped record's states are cleared, so a match is current.
@@ -409,7 +409,7 @@ func (sl *Slot[V]) Get(key string, now time.Time) *V {
 	if e.gen != sub.gen {
 		return nil
 	}
-	if sl.subs.ttl > 0 && unixNano(now)-e.seen > sl.subs.ttl {
+	if sl.subs.ttl > 0 && UnixNano(now)-e.seen > sl.subs.ttl {
 		sl.Expired++
 		sl.entries--
 		*e = slotEntry[V]{}
@@ -455,7 +455,7 @@ func (sl *Slot[V]) Load(key string, raw []byte) error {
 	if key == "" {
 		return fmt.Errorf("decode state: empty user key")
 	}
-	n := unixNano(te.Seen)
+	n := UnixNano(te.Seen)
 	sub := sl.subs.UpsertKey(key, te.Seen)
 	e := sl.entry(sub.idx)
 	if e.gen == 0 {
@@ -465,9 +465,9 @@ func (sl *Slot[V]) Load(key string, raw []byte) error {
 	return nil
 }
 
-// unixNano is t in Unix nanoseconds, clamped to about ±146 years around 1970 so that
-// differences never overflow.
-func unixNano(t time.Time) int64 {
+// UnixNano is t in Unix nanoseconds, clamped to about ±146 years around 1970 so that
+// differences never overflow (the tables keep times this way: 8 bytes and no pointer).
+func UnixNano(t time.Time) int64 {
 	const lim = 1 << 62
 	s := t.Unix()
 	switch {

@@ -90,10 +90,9 @@ func (st *keyState) only(sub rules.Subject, user string) bool {
 
 // Rule is the configured shared_source rule. Not safe for concurrent use.
 type Rule struct {
-	p     Params
-	subs  *rules.Subjects                           // names the event's user (shared with the per-user rules)
-	byIP  *rules.KeyedTable[netip.Addr, keyState]   // keyed by address
-	byNet *rules.KeyedTable[netip.Prefix, keyState] // keyed by subnet
+	p    Params
+	subs *rules.Subjects // names the event's user (shared with the per-user rules)
+	tab  *groups         // subnets and their addresses: one lookup finds both
 }
 
 // New builds the rule.
@@ -103,8 +102,7 @@ func New(env rules.Env, p Params) *Rule {
 	if subs == nil {
 		subs = rules.NewSubjects(env.MaxEntries, env.TTL)
 	}
-	return &Rule{p: p, subs: subs, byIP: rules.NewKeyedTable[netip.Addr, keyState](env.MaxEntries, ttl),
-		byNet: rules.NewKeyedTable[netip.Prefix, keyState](env.MaxEntries, ttl)}
+	return &Rule{p: p, subs: subs, tab: newGroups(env.MaxEntries, ttl, p.SubnetBitsV4, p.SubnetBitsV6)}
 }
 
 // Evaluate implements rules.Detector.
@@ -131,14 +129,11 @@ func (r *Rule) Evaluate(ev *borderwatch.Event, emit func(rules.Finding)) {
 	}
 	now := ev.Timestamp
 	sub := r.subs.Current(ev)
-	r.count(ev, r.byIP.Upsert(ip, now), ip, netip.Prefix{}, sub, user, r.p.MinUsers, emit)
+	pfx := r.tab.subnet(ip)
+	gr := r.tab.get(pfx, now)
+	r.count(ev, r.tab.addrState(gr, ip, now), ip, netip.Prefix{}, sub, user, r.p.MinUsers, emit)
 	if r.p.Subnet && (in == nil || len(in.Categories) == 0) {
-		bits := r.p.SubnetBitsV4
-		if ip.Is6() {
-			bits = r.p.SubnetBitsV6
-		}
-		pfx, _ := ip.Prefix(bits)
-		r.count(ev, r.byNet.Upsert(pfx, now), ip, pfx, sub, user, r.p.SubnetMinUsers, emit)
+		r.count(ev, r.tab.netState(gr, now), ip, pfx, sub, user, r.p.SubnetMinUsers, emit)
 	}
 }
 
@@ -257,32 +252,13 @@ func fmtWindow(d time.Duration) string {
 
 // LoadState implements rules.StatefulDetector.
 func (r *Rule) LoadState(each func(fn func(key string, value []byte) error) error) error {
-	return each(func(key string, raw []byte) error {
-		switch {
-		case strings.HasPrefix(key, "ip:"):
-			ip, err := netip.ParseAddr(key[3:])
-			if err != nil {
-				return fmt.Errorf("shared_source: state key %q: %w", key, err)
-			}
-			return r.byIP.Load(ip.Unmap(), key, raw)
-		case strings.HasPrefix(key, "net:"):
-			pfx, err := netip.ParsePrefix(key[4:])
-			if err != nil {
-				return fmt.Errorf("shared_source: state key %q: %w", key, err)
-			}
-			return r.byNet.Load(pfx.Masked(), key, raw)
-		}
-		return fmt.Errorf("shared_source: unknown state key %q", key)
-	})
+	return each(r.tab.load)
 }
 
 // SaveState implements rules.StatefulDetector.
 func (r *Rule) SaveState(put func(key string, value []byte, expires time.Time) error) error {
-	if err := r.byIP.Save("ip:", netip.Addr.String, put); err != nil {
-		return err
-	}
-	return r.byNet.Save("net:", netip.Prefix.String, put)
+	return r.tab.save(put)
 }
 
 // TableCounts implements rules.TableCounter.
-func (r *Rule) TableCounts() rules.TableCounts { return r.byIP.Counts().Add(r.byNet.Counts()) }
+func (r *Rule) TableCounts() rules.TableCounts { return r.tab.counts() }

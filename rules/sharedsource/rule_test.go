@@ -1,6 +1,9 @@
 package sharedsource_test
 
 import (
+	"context"
+	"fmt"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -59,5 +62,72 @@ func TestSharedSource(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// The addresses and subnets seen survive a restart: users counted by the first run count
+// towards the second run's thresholds, per address and per subnet.
+func TestSharedSourceStateSurvivesRestart(t *testing.T) {
+	tests := []struct {
+		name   string
+		first  []*borderwatch.Event
+		second []*borderwatch.Event
+		key    string
+	}{
+		{"one address", logins("198.51.100.20", Chicago, "success", time.Hour, "ann", "ben"),
+			[]*borderwatch.Event{Login(t0.Add(3*time.Hour), "cat", "198.51.100.20", Chicago, "success")}, "ip:198.51.100.20"},
+		{"one subnet", []*borderwatch.Event{
+			Login(t0, "ann", "198.51.100.1", Chicago, "success"), Login(t0.Add(time.Hour), "ben", "198.51.100.2", Chicago, "success"),
+			Login(t0.Add(2*time.Hour), "cat", "198.51.100.3", Chicago, "success")},
+			[]*borderwatch.Event{Login(t0.Add(3*time.Hour), "dan", "198.51.100.4", Chicago, "success")}, "net:198.51.100.0/24"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			c := rules.DefaultConfig()
+			c.State.Path = filepath.Join(t.TempDir(), "state.db")
+			if got := Run(t, c, []string{"shared_source"}, tc.first); len(got) != 0 {
+				t.Fatalf("first run: %v", Messages(got))
+			}
+			got := Run(t, c, []string{"shared_source"}, tc.second)
+			if len(got) != 1 || got[0].Borderwatch.Alert.Key != tc.key {
+				t.Fatalf("second run: %v, want one alert keyed %s (the state was not restored)", Messages(got), tc.key)
+			}
+			c.State.Path = ""
+			if got := Run(t, c, []string{"shared_source"}, tc.second); len(got) != 0 {
+				t.Fatalf("in-memory run: %v", Messages(got))
+			}
+		})
+	}
+}
+
+// The table is bounded: with max_entries subnets, the least recently seen are evicted and
+// counted, and the counts add up.
+func TestSharedSourceTableBound(t *testing.T) {
+	c := rules.DefaultConfig()
+	c.State.MaxEntries = 64
+	only := false
+	for _, n := range rules.Names() {
+		rc := c.Rules[n]
+		en := n == "shared_source"
+		if !en {
+			rc.Enabled = &only
+		}
+		c.Rules[n] = rc
+	}
+	e, err := rules.New(c, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close()
+	for i := range 1000 {
+		ip := fmt.Sprintf("198.%d.%d.7", 18+i/256, i%256)
+		if _, err := e.Evaluate(context.Background(), Login(t0.Add(time.Duration(i)*time.Second), fmt.Sprintf("u%d", i), ip, Chicago, "success")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	st := e.Stats()["shared_source"].State
+	// Each login adds an address and a subnet state; at most 64 subnets are kept.
+	if st.Entries > 2*64 || st.Evicted == 0 || uint64(st.Entries)+st.Evicted+st.Expired != 2*1000 {
+		t.Errorf("state counts %+v: want at most 128 entries and entries+evicted+expired = 2000", st)
 	}
 }
