@@ -112,11 +112,37 @@ func (s *slots) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
+// userState is laid out for a login's reads: First, Week and UTC are next to each other (and
+// to the table's own header) in the first cache lines, the 168 slots after them.
 type userState struct {
+	First time.Time
+	Week  [7]day     // ring by day number
+	UTC   [24]uint32 // logins per UTC hour (for the centre of activity)
+	Slots slots
+}
+
+// savedState is userState as saved, its fields in the order the state file has always had.
+type savedState struct {
 	First time.Time  `json:"first"`
-	Slots slots      `json:"slots"`
-	Week  [7]day     `json:"week"` // ring by day number
-	UTC   [24]uint32 `json:"utc"`  // logins per UTC hour (for the centre of activity)
+	Slots *slots     `json:"slots"`
+	Week  [7]day     `json:"week"`
+	UTC   [24]uint32 `json:"utc"`
+}
+
+// MarshalJSON writes the state as savedState.
+func (st *userState) MarshalJSON() ([]byte, error) {
+	return json.Marshal(savedState{First: st.First, Slots: &st.Slots, Week: st.Week, UTC: st.UTC})
+}
+
+// UnmarshalJSON reads what MarshalJSON wrote.
+func (st *userState) UnmarshalJSON(b []byte) error {
+	var sv savedState
+	sv.Slots = &st.Slots
+	if err := json.Unmarshal(b, &sv); err != nil {
+		return err
+	}
+	st.First, st.Week, st.UTC = sv.First, sv.Week, sv.UTC
+	return nil
 }
 
 // Rule is the configured off_hours rule. Not safe for concurrent use.
