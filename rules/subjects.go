@@ -3,6 +3,7 @@ package rules
 import (
 	"encoding/json"
 	"fmt"
+	"hash/maphash"
 	"slices"
 	"strings"
 	"time"
@@ -15,10 +16,12 @@ import (
 // that needs the record looks it up; every rule then finds its own state in its own Slot of that
 // record, so a login costs one lookup in a table of users instead of one per rule.
 //
-// A lookup touches as little memory as it can: user keys of up to 31 bytes (nearly all) are
-// held inside the hash table itself, which maps them to a record number, and every rule's
-// state for that record sits at that number in the rule's Slot; so a lookup is a hash, one
-// probe of the table and one read of the rule's state, with no pointer chased in between.
+// A lookup touches as little memory as it can: the hash table maps a 64-bit hash of the key to
+// a record number (16 bytes a user, so the table stays small enough to be mostly cached), the
+// record's key is checked against a copy held inline (keys of up to 31 bytes, nearly all), and
+// every rule's state for that record sits at that number in the rule's Slot; so a lookup is a
+// hash, one probe of a small table and reads at one known index, with no pointer chased. A key
+// whose hash another key holds already is kept in a second table, looked in on a miss.
 //
 // A rule's state in a record keeps its own last-seen time, TTL expiry and counters, and is
 // saved to the rule's own bucket in the format of a Table, so sharing the record changes
@@ -28,14 +31,15 @@ import (
 //
 // The zero value is not usable: use NewSubjects. Not safe for concurrent use.
 type Subjects struct {
-	short map[shortKey]uint64 // keys of up to shortKeyMax bytes, held inline → packed Subject
-	long  map[string]uint64   // longer keys
-	meta  []subjectMeta       // by record number
-	free  []int32             // record numbers of dropped users, reused
-	n     int
-	max   int
-	ttl   int64 // nanoseconds; 0 = no expiry
-	slots []subjectSlot
+	byHash map[uint64]uint64 // hash of the key → packed Subject
+	other  map[string]uint64 // keys whose hash was taken by another key → packed Subject
+	seed   maphash.Seed
+	meta   []subjectMeta // by record number
+	free   []int32       // record numbers of dropped users, reused
+	n      int
+	max    int
+	ttl    int64 // nanoseconds; 0 = no expiry
+	slots  []subjectSlot
 
 	// The current event and its user (see Begin).
 	ev     *borderwatch.Event
@@ -57,10 +61,20 @@ func makeShortKey(key string) shortKey {
 }
 
 type subjectMeta struct {
+	short   shortKey // the key when it is short enough, else zero
 	key     string
 	created int64  // Unix nanoseconds
 	gen     uint32 // bumped each time the number is given to a user
 	live    bool
+	hashed  bool // held in byHash (else in other)
+}
+
+// is reports whether the record's key is key.
+func (m *subjectMeta) is(key string) bool {
+	if len(key) <= shortKeyMax {
+		return m.short == makeShortKey(key)
+	}
+	return m.key == key
 }
 
 // Subject names one user's record. The zero value names none. A Subject kept across events
@@ -91,7 +105,8 @@ func NewSubjects(maxUsers int, ttl time.Duration) *Subjects {
 	if maxUsers <= 0 {
 		maxUsers = 1 << 20
 	}
-	return &Subjects{short: make(map[shortKey]uint64), long: make(map[string]uint64), max: maxUsers, ttl: int64(max(ttl, 0))}
+	return &Subjects{byHash: make(map[uint64]uint64), other: make(map[string]uint64), seed: maphash.MakeSeed(),
+		max: maxUsers, ttl: int64(max(ttl, 0))}
 }
 
 // Len returns the number of users.
@@ -126,16 +141,18 @@ func (s *Subjects) Current(ev *borderwatch.Event) Subject {
 }
 
 func (s *Subjects) find(key string) Subject {
-	var v uint64
-	if len(key) <= shortKeyMax {
-		if key == "" {
-			return Subject{}
-		}
-		v = s.short[makeShortKey(key)]
-	} else {
-		v = s.long[key]
+	if key == "" {
+		return Subject{}
 	}
-	return unpackSubject(v)
+	if v, ok := s.byHash[maphash.String(s.seed, key)]; ok {
+		if sub := unpackSubject(v); s.meta[sub.idx].is(key) {
+			return sub
+		}
+	}
+	if len(s.other) == 0 {
+		return Subject{}
+	}
+	return unpackSubject(s.other[key])
 }
 
 // Find returns the record of ev's user; the zero Subject when there is none.
@@ -203,14 +220,19 @@ func (s *Subjects) create(key string, now int64) Subject {
 	}
 	m := &s.meta[idx]
 	m.key, m.created, m.live = strings.Clone(key), now, true
+	if len(key) <= shortKeyMax {
+		m.short = makeShortKey(key)
+	}
 	if m.gen++; m.gen == 0 {
 		m.gen = 1
 	}
 	sub := Subject{idx: idx, gen: m.gen}
-	if len(key) <= shortKeyMax {
-		s.short[makeShortKey(key)] = sub.pack()
+	h := maphash.String(s.seed, key)
+	if _, taken := s.byHash[h]; taken {
+		s.other[m.key] = sub.pack()
 	} else {
-		s.long[m.key] = sub.pack()
+		s.byHash[h] = sub.pack()
+		m.hashed = true
 	}
 	s.n++
 	return sub
@@ -218,15 +240,15 @@ func (s *Subjects) create(key string, now int64) Subject {
 
 func (s *Subjects) drop(idx int32, expired bool) {
 	m := &s.meta[idx]
-	if len(m.key) <= shortKeyMax {
-		delete(s.short, makeShortKey(m.key))
+	if m.hashed {
+		delete(s.byHash, maphash.String(s.seed, m.key))
 	} else {
-		delete(s.long, m.key)
+		delete(s.other, m.key)
 	}
 	for _, sl := range s.slots {
 		sl.drop(idx, expired)
 	}
-	m.key, m.created, m.live = "", 0, false
+	m.short, m.key, m.created, m.live, m.hashed = shortKey{}, "", 0, false, false
 	s.free = append(s.free, idx)
 	s.n--
 	if s.sub.idx == idx {
