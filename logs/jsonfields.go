@@ -1,8 +1,10 @@
 package logs
 
 import (
+	"encoding/binary"
 	"errors"
 	"fmt"
+	"math/bits"
 	"strconv"
 	"strings"
 	"time"
@@ -233,11 +235,31 @@ func EachElement(arr []*fastjson.Value, fn func(*fastjson.Value) error) error {
 // Interner deduplicates strings that repeat from record to record (event types, user agents,
 // places, organizations) so that a parser allocates each distinct value once. It holds at
 // most Max entries (default 8192) of at most 256 bytes; when full it starts over and counts
-// that in Resets. The zero value is ready to use; an Interner is not safe for concurrent use.
+// that in Resets. A direct-mapped table of the last recentSize strings looked up answers most
+// calls before the map is hashed. The zero value is ready to use; an Interner is not safe for
+// concurrent use.
 type Interner struct {
 	Max    int
 	Resets uint64
 	m      map[string]string
+	recent *[recentSize]string // strings also in m, each at its slot (recentSlot)
+}
+
+const recentSize = 1024
+
+// recentSlot hashes b's length and its first and last eight bytes (b is not empty).
+func recentSlot(b []byte) int {
+	n := len(b)
+	var x uint64
+	if n >= 8 {
+		x = binary.LittleEndian.Uint64(b) ^ bits.RotateLeft64(binary.LittleEndian.Uint64(b[n-8:]), 29)
+	} else {
+		for _, c := range b {
+			x = x<<8 | uint64(c)
+		}
+	}
+	x ^= uint64(n)
+	return int((x * 0x9e3779b97f4a7c15) >> (64 - 10)) // 10 bits: recentSize
 }
 
 // Bytes returns b as a string, shared with earlier calls for the same bytes.
@@ -248,7 +270,14 @@ func (in *Interner) Bytes(b []byte) string {
 	if len(b) > 256 {
 		return string(b)
 	}
+	slot := recentSlot(b)
+	if in.recent != nil {
+		if s := in.recent[slot]; s == string(b) {
+			return s
+		}
+	}
 	if s, ok := in.m[string(b)]; ok {
+		in.recent[slot] = s // m is only filled together with recent
 		return s
 	}
 	max := in.Max
@@ -260,9 +289,14 @@ func (in *Interner) Bytes(b []byte) string {
 			in.Resets++
 		}
 		in.m = make(map[string]string, min(max, 1024))
+		if in.recent == nil {
+			in.recent = new([recentSize]string)
+		}
+		clear(in.recent[:])
 	}
 	s := string(b)
 	in.m[s] = s
+	in.recent[slot] = s
 	return s
 }
 
