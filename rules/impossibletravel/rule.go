@@ -1,6 +1,7 @@
 package impossibletravel
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/netip"
 	"slices"
@@ -85,11 +86,96 @@ type login struct {
 }
 
 type userState struct {
-	Base   login   `json:"base,omitzero"`    // the last login that moved the baseline; zero T = none
-	Recent []login `json:"recent,omitempty"` // logins within the round-trip window, oldest first
+	Base   login        // the last login that moved the baseline; zero T = none
+	Recent recentLogins // logins within the round-trip window, oldest first
 	// newest is the latest time in Recent (zero: not known, after a load), so that a login
 	// long after the others clears them without reading them.
 	newest time.Time
+}
+
+// savedState is userState as saved.
+type savedState struct {
+	Base   login   `json:"base,omitzero"`
+	Recent []login `json:"recent,omitempty"`
+}
+
+// MarshalJSON writes the state as savedState.
+func (st *userState) MarshalJSON() ([]byte, error) {
+	sv := savedState{Base: st.Base}
+	for i := range st.Recent.len() {
+		sv.Recent = append(sv.Recent, *st.Recent.at(i))
+	}
+	return json.Marshal(sv)
+}
+
+// UnmarshalJSON reads what MarshalJSON wrote.
+func (st *userState) UnmarshalJSON(b []byte) error {
+	var sv savedState
+	if err := json.Unmarshal(b, &sv); err != nil {
+		return err
+	}
+	*st = userState{Base: sv.Base}
+	for _, l := range sv.Recent {
+		st.Recent.add(l)
+	}
+	return nil
+}
+
+// recentLogins are the logins within the round-trip window, oldest first. Most users have at
+// most one: the first is held in the user's record itself, the others in a slice.
+type recentLogins struct {
+	first login
+	rest  []login
+	n     int
+}
+
+func (rl *recentLogins) len() int { return rl.n }
+
+func (rl *recentLogins) at(i int) *login {
+	if i == 0 {
+		return &rl.first
+	}
+	return &rl.rest[i-1]
+}
+
+func (rl *recentLogins) truncate(n int) {
+	rl.n = n
+	rl.rest = rl.rest[:max(n-1, 0)]
+}
+
+func (rl *recentLogins) add(l login) {
+	if rl.n == 0 {
+		rl.first = l
+	} else {
+		rl.rest = append(rl.rest, l)
+	}
+	rl.n++
+}
+
+// dropOldest removes the first login.
+func (rl *recentLogins) dropOldest() {
+	if rl.n == 0 {
+		return
+	}
+	if rl.n > 1 {
+		rl.first = rl.rest[0]
+		copy(rl.rest, rl.rest[1:])
+	}
+	rl.truncate(rl.n - 1)
+}
+
+// keepSince keeps the logins no more than window before t, in order.
+func (rl *recentLogins) keepSince(t time.Time, window time.Duration) {
+	j := 0
+	for i := range rl.n {
+		if l := rl.at(i); t.Sub(l.T) <= window {
+			if i != j {
+				*rl.at(j) = *l
+			}
+			j++
+		}
+	}
+	rl.truncate(j)
 }
 
 // Rule is the configured impossible_travel rule. Not safe for concurrent use.
@@ -246,15 +332,9 @@ func (r *Rule) evaluate(p pending, emit func(rules.Finding)) {
 	cur := p.l
 	// Keep the round-trip history (every login, tagged or not) within its window.
 	if !st.newest.IsZero() && cur.T.Sub(st.newest) > r.p.RoundTripWindow {
-		st.Recent = st.Recent[:0]
+		st.Recent.truncate(0)
 	} else {
-		keep := st.Recent[:0]
-		for _, l := range st.Recent {
-			if cur.T.Sub(l.T) <= r.p.RoundTripWindow {
-				keep = append(keep, l)
-			}
-		}
-		st.Recent = keep
+		st.Recent.keepSince(cur.T, r.p.RoundTripWindow)
 	}
 	switch {
 	case cur.Tag != "":
@@ -268,15 +348,14 @@ func (r *Rule) evaluate(p pending, emit func(rules.Finding)) {
 		prev := st.Base
 		st.Base = cur
 		if !prev.T.IsZero() && !r.compare(ev, &prev, &cur, emit) {
-			r.roundTrip(ev, st.Recent, &cur, emit)
+			r.roundTrip(ev, &st.Recent, &cur, emit)
 		}
 	}
-	if len(st.Recent) >= 16 {
-		copy(st.Recent, st.Recent[1:])
-		st.Recent = st.Recent[:15]
+	if st.Recent.len() >= 16 {
+		st.Recent.dropOldest()
 	}
-	st.Recent = append(st.Recent, cur) // recorded with its tag
-	if cur.T.After(st.newest) || len(st.Recent) == 1 {
+	st.Recent.add(cur) // recorded with its tag
+	if cur.T.After(st.newest) || st.Recent.len() == 1 {
 		st.newest = cur.T
 	}
 }
@@ -357,15 +436,17 @@ func (r *Rule) raise(ev *borderwatch.Event, prev, cur *login, reasons *[]string)
 
 // roundTrip catches A→B→A within the window: the user is back near an earlier login after a
 // login far away, a replayed session or a second operator.
-func (r *Rule) roundTrip(ev *borderwatch.Event, recent []login, cur *login, emit func(rules.Finding)) {
-	for i, a := range recent {
+func (r *Rule) roundTrip(ev *borderwatch.Event, recent *recentLogins, cur *login, emit func(rules.Finding)) {
+	for i := range recent.len() {
+		a := recent.at(i)
 		if a.Tag != "" {
 			continue
 		}
 		if effectiveKm(haversineKm(a.Lat, a.Lon, cur.Lat, cur.Lon), a.R, cur.R) >= r.p.MinDistanceKm {
 			continue
 		}
-		for _, b := range recent[i+1:] {
+		for j := i + 1; j < recent.len(); j++ {
+			b := recent.at(j)
 			if b.Tag != "" {
 				continue
 			}
@@ -376,13 +457,13 @@ func (r *Rule) roundTrip(ev *borderwatch.Event, recent []login, cur *login, emit
 			span := cur.T.Sub(a.T)
 			reasons := []string{
 				fmt.Sprintf("%s at %s, %s at %s, back to %s at %s: %.0f km away and back within %s",
-					place(&a), a.T.Format("15:04"), place(&b), b.T.Format("15:04"), place(cur), cur.T.Format("15:04"), d, fmtDur(span)),
+					place(a), a.T.Format("15:04"), place(b), b.T.Format("15:04"), place(cur), cur.T.Format("15:04"), d, fmtDur(span)),
 			}
-			score := 55 + r.raise(ev, &b, cur, &reasons)
+			score := 55 + r.raise(ev, b, cur, &reasons)
 			emit(rules.Finding{
 				Event: ev, Key: rules.UserKey(ev), Score: min(score, 100),
 				Message: fmt.Sprintf("%s's logins went %s → %s → %s within %s: one session used from two places (replayed token or a second operator).",
-					rules.DisplayUser(ev), place(&a), place(&b), place(cur), fmtDur(span)),
+					rules.DisplayUser(ev), place(a), place(b), place(cur), fmtDur(span)),
 				Reasons: reasons, Refs: []string{a.Ref, b.Ref}, Countries: dedupe(a.Country, b.Country),
 				Users: []string{rules.DisplayUser(ev)}, Matched: []string{"round_trip"}, DistanceKm: d,
 			})
