@@ -188,7 +188,13 @@ func (s *cryptoStream) addFrames(pt []byte) error {
 	for c.ok && !c.empty() {
 		typ := varint(&c)
 		switch {
-		case typ == 0x00 || typ == 0x01: // PADDING, PING
+		case typ == 0x00: // PADDING, usually hundreds of zero bytes in a row: skipped at once
+			n := 0
+			for n < len(c.b) && c.b[n] == 0 {
+				n++
+			}
+			c.b = c.b[n:]
+		case typ == 0x01: // PING
 		case typ == 0x02 || typ == 0x03: // ACK
 			varint(&c)
 			varint(&c)
