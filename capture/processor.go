@@ -193,6 +193,8 @@ func (s *Stats) Add(o Stats) {
 	a.CertErrors += oa.CertErrors
 	a.Gaps += oa.Gaps
 	a.Oversize += oa.Oversize
+	a.HelloMemoHits += oa.HelloMemoHits
+	a.HelloMemoEvicted += oa.HelloMemoEvicted
 }
 
 // LogAttrs returns the counters as log attributes.
@@ -209,7 +211,7 @@ func (s *Stats) LogAttrs() []any {
 			"certificates", a.TLSCerts, "quic_initials", a.QUICInitials, "dns", a.DNSMessages, "http", a.HTTPRequests,
 			"ssh", a.SSHBanners, "tls_errors", a.TLSErrors, "quic_errors", a.QUICErrors, "dns_errors", a.DNSErrors,
 			"http_errors", a.HTTPErrors, "ssh_errors", a.SSHErrors, "cert_errors", a.CertErrors, "gaps", a.Gaps,
-			"oversize", a.Oversize),
+			"oversize", a.Oversize, "hello_memo_hits", a.HelloMemoHits, "hello_memo_evicted", a.HelloMemoEvicted),
 	}
 }
 

@@ -2,6 +2,7 @@ package app
 
 import (
 	"net/netip"
+	"slices"
 	"testing"
 	"time"
 
@@ -19,9 +20,14 @@ func FuzzClientHello(f *testing.F) {
 			t.Fatalf("hello %v with error %v", ch != nil, err)
 		}
 		if ch != nil {
-			_ = ch.JA3()
-			_ = ch.JA4('t')
-			_ = CipherNames(ch.Ciphers)
+			ja3, ja4, names := ch.JA3(), ch.JA4('t'), CipherNames(ch.Ciphers)
+			var m helloMemo
+			for range 2 { // a miss, then a hit: both give what the direct computation gives
+				e, _, _ := m.lookup(ch, 't')
+				if e.ja3 != ja3 || e.ja4 != ja4 || !slices.Equal(e.ciphers, names) {
+					t.Fatalf("memo %s %s %v, direct %s %s %v", e.ja3, e.ja4, e.ciphers, ja3, ja4, names)
+				}
+			}
 		}
 	})
 }

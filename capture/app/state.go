@@ -95,6 +95,8 @@ type Stats struct {
 	HTTPErrors, SSHErrors, CertErrors          uint64
 	Gaps                                       uint64 // TCP gaps that ended reassembly
 	Oversize                                   uint64 // messages larger than MaxBuffer
+	HelloMemoHits                              uint64 // ClientHellos whose fingerprints were remembered
+	HelloMemoEvicted                           uint64 // remembered fingerprints replaced by another hello's
 }
 
 // DNSSink receives the address records of DNS answers (passive DNS).
@@ -103,8 +105,9 @@ type DNSSink func(addr netip.Addr, name string, ttl uint32, at time.Time)
 // Analyzer runs the parsers over flow payloads. It is not safe for concurrent use (its Stats
 // are plain counters): give each capture worker its own.
 type Analyzer struct {
-	OnDNS DNSSink
-	Stats Stats
+	OnDNS  DNSSink
+	Stats  Stats
+	hellos helloMemo
 }
 
 // Packet is the slice of a decoded packet the analyzers need.
@@ -251,16 +254,33 @@ func (a *Analyzer) tlsClient(s *State, data []byte, transport byte) error {
 		return err
 	}
 	a.Stats.TLSClientHellos++
-	s.setClientHello(ch, transport)
+	a.setClientHello(s, ch, transport)
 	return nil
 }
 
+// setClientHello is State.setClientHello with the fingerprints from the analyzer's memo.
+func (a *Analyzer) setClientHello(s *State, ch *ClientHello, transport byte) {
+	e, hit, evicted := a.hellos.lookup(ch, transport)
+	if hit {
+		a.Stats.HelloMemoHits++
+	}
+	if evicted {
+		a.Stats.HelloMemoEvicted++
+	}
+	s.setClient(ch, e.ja3, e.ja4, e.ciphers)
+}
+
 func (s *State) setClientHello(ch *ClientHello, transport byte) {
+	s.setClient(ch, ch.JA3(), ch.JA4(transport), CipherNames(ch.Ciphers))
+}
+
+// setClient records a ClientHello and its fingerprints; ciphers may be shared with other
+// states and is never modified.
+func (s *State) setClient(ch *ClientHello, ja3, ja4 string, ciphers []string) {
 	if s.TLS == nil {
 		s.TLS = &borderwatch.TLS{VersionProtocol: "tls"}
 	}
-	c := &borderwatch.TLSClient{ServerName: ch.ServerName, JA3: ch.JA3(), JA4: ch.JA4(transport),
-		SupportedCiphers: CipherNames(ch.Ciphers), ALPN: ch.ALPN}
+	c := &borderwatch.TLSClient{ServerName: ch.ServerName, JA3: ja3, JA4: ja4, SupportedCiphers: ciphers, ALPN: ch.ALPN}
 	s.TLS.Client = c
 	if s.TLS.Version == "" {
 		s.TLS.Version = versionString(ch.MaxVersion())
@@ -446,7 +466,7 @@ func (a *Analyzer) udp(s *State, p *Packet) {
 			}
 			s.quic = nil
 			a.Stats.TLSClientHellos++
-			s.setClientHello(ch, 'q')
+			a.setClientHello(s, ch, 'q')
 			s.TLS.Version = "1.3"
 			return
 		}

@@ -25,7 +25,7 @@ type mergeItem struct {
 
 type mergeHeap []*mergeItem
 
-func (h mergeHeap) Len() int { return len(h) }
+func (h mergeHeap) Len() int           { return len(h) }
 func (h mergeHeap) Less(i, j int) bool { return h.less(h[i], h[j]) }
 
 // less orders items by timestamp, then by the order the readers were given.

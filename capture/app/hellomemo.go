@@ -1,0 +1,80 @@
+package app
+
+import (
+	"bytes"
+	"encoding/binary"
+	"hash/maphash"
+)
+
+// helloMemoSize bounds the fingerprints an Analyzer remembers.
+const helloMemoSize = 512
+
+// helloMemo remembers the JA3, JA4 and offered cipher names of recent ClientHellos, keyed by
+// every field those depend on (GREASE values left out, as the fingerprints leave them out).
+// The hellos of one client program differ only in random, session id, key shares, GREASE
+// and server name, so a repeated client costs a hash and a comparison instead of an MD5, two
+// SHA-256 and a name lookup per suite. Direct-mapped and bounded; the zero value is ready.
+// Not safe for concurrent use (each Analyzer has its own).
+type helloMemo struct {
+	seed    maphash.Seed
+	entries []helloEntry // allocated on first use
+	key     []byte       // scratch
+}
+
+type helloEntry struct {
+	key      []byte
+	ja3, ja4 string
+	ciphers  []string // shared by every event with this hello: never modified
+}
+
+// appendHelloKey appends what JA3, JA4 and the cipher names are computed from.
+func appendHelloKey(b []byte, ch *ClientHello, transport byte) []byte {
+	b = append(b, transport)
+	b = binary.BigEndian.AppendUint16(b, ch.LegacyVersion)
+	b = binary.BigEndian.AppendUint16(b, ch.MaxVersion())
+	if ch.ServerName != "" {
+		b = append(b, 1)
+	} else {
+		b = append(b, 0)
+	}
+	for _, l := range [...][]uint16{ch.Ciphers, ch.Extensions, ch.Curves, ch.SignatureAlgs} {
+		n := 0
+		for _, v := range l {
+			if !IsGREASE(v) {
+				n++
+			}
+		}
+		b = binary.BigEndian.AppendUint16(b, uint16(n))
+		for _, v := range l {
+			if !IsGREASE(v) {
+				b = binary.BigEndian.AppendUint16(b, v)
+			}
+		}
+	}
+	b = binary.BigEndian.AppendUint16(b, uint16(len(ch.PointFormats)))
+	b = append(b, ch.PointFormats...)
+	if len(ch.ALPN) > 0 {
+		b = binary.BigEndian.AppendUint16(b, uint16(len(ch.ALPN[0])))
+		b = append(b, ch.ALPN[0]...)
+	} else {
+		b = append(b, 0xff, 0xff)
+	}
+	return b
+}
+
+// lookup returns the fingerprints of ch, computing and remembering them on a miss; hit says
+// whether they were remembered, evicted whether a different hello was forgotten for them.
+func (m *helloMemo) lookup(ch *ClientHello, transport byte) (e *helloEntry, hit, evicted bool) {
+	if m.entries == nil {
+		m.entries = make([]helloEntry, helloMemoSize)
+		m.seed = maphash.MakeSeed()
+	}
+	m.key = appendHelloKey(m.key[:0], ch, transport)
+	e = &m.entries[maphash.Bytes(m.seed, m.key)%helloMemoSize]
+	if e.key != nil && bytes.Equal(e.key, m.key) {
+		return e, true, false
+	}
+	evicted = e.key != nil
+	*e = helloEntry{key: bytes.Clone(m.key), ja3: ch.JA3(), ja4: ch.JA4(transport), ciphers: CipherNames(ch.Ciphers)}
+	return e, false, evicted
+}
