@@ -159,9 +159,14 @@ func (t *Table) Lookup(a netip.Addr, asn uint32) *Hits {
 		return &noHits
 	}
 	ps, _ := t.prefixes.Lookup(a.Unmap())
-	if asn == 0 {
-		return &t.sets[ps]
+	if asn != 0 {
+		return t.withASN(ps, asn)
 	}
+	return &t.sets[ps]
+}
+
+// withASN is Lookup's answer when an ASN is known: set ps joined with the ASN's lists.
+func (t *Table) withASN(ps, asn uint32) *Hits {
 	as := t.asns[asn]
 	switch {
 	case as == 0:
