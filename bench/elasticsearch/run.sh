@@ -8,8 +8,10 @@
 #
 # Environment: BORDERWATCH_ES_URL (use this node; otherwise a node named "bench" is started on
 # port 9260 with BENCH_ES_HEAP, default 1g, and stopped afterwards), BENCH_DOCS (documents per
-# kind, default 200000), BENCH_WORKERS (default 2), BENCH_OUTAGE (outage length, default 5m).
-# Results are JSON lines on stdout.
+# kind, default 200000), BENCH_WORKERS (default 2), BENCH_OUTAGE (outage length, default 5m),
+# BENCH_ES_PID (the node's process id when BORDERWATCH_ES_URL is given: its CPU is also read
+# from /proc), BENCH_ARGS (more esbench flags, e.g. "-ids time -refresh 5s"; esbench -h lists
+# them). Results are JSON lines on stdout.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 what="${1:-all}"
@@ -26,6 +28,11 @@ if [ -z "$url" ] && [ "$what" != outage ]; then
 	url="$(scripts/elasticsearch.sh url --name bench --port 9260)"
 	started=1
 fi
+pid="${BENCH_ES_PID:-}"
+if [ "$started" = 1 ]; then
+	pid="$(scripts/elasticsearch.sh env --name bench --port 9260 | sed -n 's/^PID_FILE=//p' | xargs cat)"
+fi
+read -r -a extra <<<"${BENCH_ARGS:-}"
 cleanup() {
 	if [ "$started" = 1 ]; then scripts/elasticsearch.sh stop --name bench || true; fi
 	rm -rf "$(dirname "$bin")"
@@ -35,7 +42,7 @@ trap cleanup EXIT
 echo "# $(nproc) cores, $(go version | cut -d' ' -f3), node ${url:-none}" >&2
 if [ "$what" = all ] || [ "$what" = throughput ]; then
 	for kind in sessions auth; do
-		"$bin" -mode throughput -url "$url" -kind "$kind" -n "$docs" -workers "$workers"
+		"$bin" -mode throughput -url "$url" -kind "$kind" -n "$docs" -workers "$workers" -node-pid "${pid:-0}" "${extra[@]+"${extra[@]}"}"
 	done
 fi
 if [ "$what" = all ] || [ "$what" = outage ]; then

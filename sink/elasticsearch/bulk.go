@@ -117,15 +117,30 @@ func classify(status int) outcome {
 
 var bufPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
+// minSplitDocs is the smallest bulk request a batch is split into so that several workers
+// index it at once: below it, the per-request cost outweighs the parallelism.
+const minSplitDocs = 128
+
+// chunkDocs is how many documents go into one bulk request when n are sent at once: n split
+// evenly over the workers (so that a batch smaller than bulk_max_docs still keeps every
+// worker, and every core of a node on the same machine, busy), at least minSplitDocs and at
+// most bulk_max_docs.
+func chunkDocs(n, workers, maxDocs int) int {
+	per := (n + workers - 1) / max(workers, 1)
+	return max(min(max(per, minSplitDocs), maxDocs), 1)
+}
+
 // sendAll sends docs in bulk requests of at most BulkMaxDocs documents and BulkMaxBytes
-// bytes, Workers at a time, and returns one result per document.
-func (s *Sink) sendAll(ctx context.Context, docs []doc) []result {
+// bytes, workers at a time, and returns one result per document. A batch that would fit in
+// one request is split over the workers (see chunkDocs).
+func (s *Sink) sendAll(ctx context.Context, docs []doc, workers int) []result {
 	res := make([]result, len(docs))
 	var chunks [][2]int
+	per := chunkDocs(len(docs), workers, s.cfg.BulkMaxDocs)
 	start, bytes := 0, 0
 	for i := range docs {
 		sz := docs[i].size()
-		if i > start && (i-start >= s.cfg.BulkMaxDocs || bytes+sz > s.cfg.BulkMaxBytes) {
+		if i > start && (i-start >= per || bytes+sz > s.cfg.BulkMaxBytes) {
 			chunks = append(chunks, [2]int{start, i})
 			start, bytes = i, 0
 		}
@@ -138,7 +153,7 @@ func (s *Sink) sendAll(ctx context.Context, docs []doc) []result {
 		s.sendChunk(ctx, docs, res)
 		return res
 	}
-	sem := make(chan struct{}, s.cfg.Workers)
+	sem := make(chan struct{}, workers)
 	var wg sync.WaitGroup
 	for _, c := range chunks {
 		sem <- struct{}{}
@@ -160,10 +175,10 @@ func (s *Sink) sendChunk(ctx context.Context, docs []doc, res []result) {
 	defer bufPool.Put(buf)
 	for i := range docs {
 		buf.WriteString(`{"create":{"_index":`)
-		buf.WriteString(strconv.Quote(docs[i].index))
+		buf.Write(strconv.AppendQuote(buf.AvailableBuffer(), docs[i].index))
 		if docs[i].id != "" {
 			buf.WriteString(`,"_id":`)
-			buf.WriteString(strconv.Quote(docs[i].id))
+			buf.Write(strconv.AppendQuote(buf.AvailableBuffer(), docs[i].id))
 		}
 		buf.WriteString("}}\n")
 		buf.Write(docs[i].body)

@@ -69,8 +69,11 @@ type IndexConfig struct {
 	Namespace       string        `yaml:"namespace"`        // default
 	Shards          int           `yaml:"shards"`           // primary shards
 	Replicas        int           `yaml:"replicas"`         // replica shards
-	RefreshInterval time.Duration `yaml:"refresh_interval"` // index.refresh_interval
-	ILM             ILMConfig     `yaml:"ilm"`
+	RefreshInterval time.Duration `yaml:"refresh_interval"` // index.refresh_interval of sessions and auth (0: the cluster's default)
+	// AlertsRefreshInterval is the alerts' index.refresh_interval: alerts are few and wanted
+	// at once (0: the same as RefreshInterval).
+	AlertsRefreshInterval time.Duration `yaml:"alerts_refresh_interval"`
+	ILM                   ILMConfig     `yaml:"ilm"`
 }
 
 // ILMConfig is the lifecycle policy installed where the cluster supports ILM.
@@ -108,7 +111,7 @@ func DefaultConfig() Config {
 		Retry:         RetryConfig{Backoff: time.Second, MaxBackoff: time.Minute, Attempts: 3},
 		Index: IndexConfig{
 			Mode: ModeDataStream, Prefix: "borderwatch", Namespace: "default",
-			Shards: 1, Replicas: 1, RefreshInterval: 5 * time.Second,
+			Shards: 1, Replicas: 1, RefreshInterval: 30 * time.Second, AlertsRefreshInterval: time.Second,
 			ILM: ILMConfig{Enabled: true, Policy: "borderwatch", RolloverAge: 24 * time.Hour, RolloverGB: 50, DeleteAfter: 90 * 24 * time.Hour},
 		},
 		Setup:      SetupConfig{OnStart: true, Overwrite: true},
@@ -196,7 +199,10 @@ func (c *Config) Validate() error {
 		bad("elasticsearch.index: shards must be >= 1 and replicas >= 0")
 	}
 	if c.Index.RefreshInterval < 0 {
-		bad("elasticsearch.index.refresh_interval must be >= 0 (0 keeps the cluster default)")
+		bad("elasticsearch.index.refresh_interval must be >= 0 (0 keeps the cluster default), e.g. 30s")
+	}
+	if c.Index.AlertsRefreshInterval < 0 {
+		bad("elasticsearch.index.alerts_refresh_interval must be >= 0 (0 follows refresh_interval), e.g. 1s")
 	}
 	if c.Index.ILM.Enabled {
 		if !nameRE.MatchString(c.Index.ILM.Policy) {

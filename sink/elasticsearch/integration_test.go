@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/borderwatch/borderwatch"
 )
@@ -263,4 +264,83 @@ func FuzzUnmarshalDoc(f *testing.F) {
 			t.Fatalf("re-marshal changed the record: %+v %v", again, err)
 		}
 	})
+}
+
+func TestIndexSettingsAndSplitBatches(t *testing.T) {
+	cfg := testConfig(t, esURL(t))
+	cfg.Index.RefreshInterval = 30 * time.Second
+	cfg.Index.AlertsRefreshInterval = time.Second
+	cfg.Workers = 2
+	ctx := context.Background()
+	s := newTestSink(t, cfg)
+	c := s.Client()
+
+	// 601 documents fit in one bulk request (bulk_max_docs 1600) but go as two of 301 and 300,
+	// one per worker; every one is acknowledged once, and a replay is all duplicates.
+	var evs []*borderwatch.Event
+	for i := range 600 {
+		evs = append(evs, authEvent(i, []string{"alice", "bob", "carol"}[i%3]))
+	}
+	evs = append(evs, alertEvent(1, 39.90, 116.40))
+	if err := s.Publish(ctx, evs); err != nil {
+		t.Fatal(err)
+	}
+	if st := s.Snapshot(); st.Acked != 601 || st.Requests != 2 {
+		t.Errorf("acked %d in %d requests, want 601 in 2", st.Acked, st.Requests)
+	}
+	if err := s.Publish(ctx, evs); err != nil {
+		t.Fatal(err)
+	}
+	if st := s.Snapshot(); st.Duplicates != 601 || st.Acked != 601 {
+		t.Errorf("replay: %d duplicates, %d acked; want 601, 601", st.Duplicates, st.Acked)
+	}
+	p := cfg.Index.Prefix
+	if n := count(t, c, p+"-*"); n != 601 {
+		t.Errorf("%d documents, want 601", n)
+	}
+	if d := duplicates(t, c, p+"-auth-*"); len(d) != 0 {
+		t.Errorf("duplicates: %v", d)
+	}
+
+	// Sessions and auth refresh every 30 s, alerts every second.
+	var settings map[string]struct {
+		Settings struct {
+			Index struct {
+				RefreshInterval string `json:"refresh_interval"`
+			} `json:"index"`
+		} `json:"settings"`
+	}
+	request(t, c, http.MethodGet, "/"+p+"-*/_settings?expand_wildcards=all", nil, &settings)
+	seen := map[string]bool{}
+	for index, st := range settings {
+		want := "30000ms"
+		switch {
+		case strings.Contains(index, "-alerts-"):
+			want = "1000ms"
+		case strings.Contains(index, "-auth-"):
+		default:
+			continue
+		}
+		seen[want] = true
+		if got := st.Settings.Index.RefreshInterval; got != want {
+			t.Errorf("%s: refresh_interval %q, want %q", index, got, want)
+		}
+	}
+	if len(seen) != 2 {
+		t.Errorf("settings of auth and alerts indices not both found: %v", settings)
+	}
+
+	// Identifiers without doc values are still found by term.
+	for _, tc := range []struct{ field, value string }{
+		{"event.id", "okta-7"},
+		{"borderwatch.id", evs[7].DocumentID()},
+	} {
+		var r struct {
+			Count int `json:"count"`
+		}
+		request(t, c, http.MethodPost, "/"+p+"-auth-*/_count", map[string]any{"query": map[string]any{"term": map[string]any{tc.field: tc.value}}}, &r)
+		if r.Count != 1 {
+			t.Errorf("term %s=%s found %d documents, want 1", tc.field, tc.value, r.Count)
+		}
+	}
 }

@@ -30,7 +30,20 @@ var fieldOverrides = map[string]map[string]any{
 	"http.response.status_code":   {"type": "long"},
 	"borderwatch.alert.count":     {"type": "long"},
 	"borderwatch.vendor.is_proxy": {"type": "boolean"},
+
+	// Values unique to one document (or nearly) are looked up by term, not aggregated or
+	// sorted on: they stay searchable but keep no doc values, which would otherwise sort one
+	// distinct value per document at every segment flush and merge. borderwatch.id keeps its
+	// doc values: a terms aggregation on it is how duplicates across backing indices are found.
+	"borderwatch.flow.id":      idKeyword,
+	"borderwatch.alert.refs":   idKeyword,
+	"event.id":                 idKeyword,
+	"borderwatch.input.line":   {"type": "long", "doc_values": false},
+	"borderwatch.input.offset": {"type": "long", "doc_values": false},
 }
+
+// idKeyword maps an identifier: searchable by term, no doc values.
+var idKeyword = map[string]any{"type": "keyword", "ignore_above": ignoreAbove, "doc_values": false}
 
 var (
 	timeType     = reflect.TypeFor[time.Time]()

@@ -115,6 +115,12 @@ func Setup(ctx context.Context, c *es.Client, cfg Config, log *slog.Logger) ([]S
 		if cfg.Index.Mode == ModeDataStream {
 			body["data_stream"] = map[string]any{}
 		}
+		if kind == KindAlerts && cfg.Index.AlertsRefreshInterval > 0 {
+			// The template's own settings override those of its component templates.
+			body["template"] = map[string]any{"settings": map[string]any{"index": map[string]any{
+				"refresh_interval": fmt.Sprintf("%dms", cfg.Index.AlertsRefreshInterval.Milliseconds()),
+			}}}
+		}
 		st, err := put(ctx, c, "index_template", "/_index_template/"+p+"-"+kind, body, cfg.Setup.Overwrite, indexTemplateHash)
 		steps = append(steps, st)
 		if err != nil {

@@ -54,6 +54,10 @@ type Sink struct {
 	dlMu   sync.Mutex
 	dlFile *os.File
 
+	streams [3]string // data stream names by kindOf
+	arena   []byte    // document bodies of the last Publish, reused
+	ends    []int     // where each body ends in arena
+
 	stop      context.CancelFunc
 	drainDone chan struct{}
 	closed    bool
@@ -77,6 +81,9 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Sink, error) {
 
 func newSink(ctx context.Context, cfg Config, client *es.Client, log *slog.Logger) (*Sink, error) {
 	s := &Sink{cfg: cfg, log: log, client: client, back: Backoff{Base: cfg.Retry.Backoff, Max: cfg.Retry.MaxBackoff}}
+	for i, kind := range Kinds {
+		s.streams[i] = cfg.Index.Prefix + "-" + kind + "-" + cfg.Index.Namespace
+	}
 	if cfg.Setup.OnStart {
 		steps, err := Setup(ctx, client, cfg, log)
 		if err != nil && !(errors.Is(err, ErrUnavailable) && cfg.Spool.Path != "") {
@@ -135,36 +142,58 @@ func (s *Sink) Index(ev *borderwatch.Event) string {
 	return IndexName(s.cfg.Index, ev)
 }
 
+// index is Index without building the name again in data stream mode.
+func (s *Sink) index(ev *borderwatch.Event) string {
+	if s.cfg.Index.Mode != ModeDataStream {
+		return IndexName(s.cfg.Index, ev)
+	}
+	return s.streams[kindOf(ev)]
+}
+
 // IndexName is Sink.Index for a given index configuration.
 func IndexName(c IndexConfig, ev *borderwatch.Event) string {
-	kind := KindAuth
-	switch {
-	case ev.Event.Kind == borderwatch.KindAlert:
-		kind = KindAlerts
-	case ev.Event.Dataset == "borderwatch.flow" || ev.HasCategory(borderwatch.CategoryNetwork):
-		kind = KindSessions
-	}
-	name := c.Prefix + "-" + kind + "-" + c.Namespace
+	name := c.Prefix + "-" + Kinds[kindOf(ev)] + "-" + c.Namespace
 	if c.Mode == ModeIndex {
 		name += "-" + ev.Timestamp.UTC().Format("2006.01.02")
 	}
 	return name
 }
 
+// kindOf is the event's position in Kinds: alerts, sessions (capture's network events) or
+// auth (everything else).
+func kindOf(ev *borderwatch.Event) int {
+	switch {
+	case ev.Event.Kind == borderwatch.KindAlert:
+		return 2
+	case ev.Event.Dataset == "borderwatch.flow" || ev.HasCategory(borderwatch.CategoryNetwork):
+		return 0
+	}
+	return 1
+}
+
+// maxArena is the largest body buffer kept from one Publish for the next.
+const maxArena = 16 << 20
+
 // Publish delivers evs; see Sink.
 func (s *Sink) Publish(ctx context.Context, evs []*borderwatch.Event) error {
 	if s.closed {
 		return errors.New("elasticsearch: publish after close")
 	}
-	docs := make([]doc, 0, len(evs))
+	// All bodies of the batch go into one buffer, reused by the next Publish: nothing keeps a
+	// body past Publish (the spool and the dead letters copy what they keep).
+	arena, ends := s.arena[:0], s.ends[:0]
 	for _, ev := range evs {
-		body, err := json.Marshal(ev)
-		if err != nil {
-			s.deadLetter(ctx, []doc{{index: s.Index(ev), id: ev.DocumentID(), body: []byte("{}")}},
-				[]result{{out: outDead, typ: "encoding_error", reason: err.Error()}})
-			continue
-		}
-		docs = append(docs, doc{index: s.Index(ev), id: ev.DocumentID(), body: body})
+		arena = ev.AppendJSON(arena)
+		ends = append(ends, len(arena))
+	}
+	docs := make([]doc, len(evs))
+	start := 0
+	for i, ev := range evs {
+		docs[i] = doc{index: s.index(ev), id: ev.DocumentID(), body: arena[start:ends[i]:ends[i]]}
+		start = ends[i]
+	}
+	if cap(arena) <= maxArena {
+		s.arena, s.ends = arena, ends
 	}
 	if s.spool != nil && s.spool.Len() > 0 {
 		return s.toSpool(ctx, docs)
@@ -186,7 +215,12 @@ func (s *Sink) Publish(ctx context.Context, evs []*borderwatch.Event) error {
 func (s *Sink) deliver(ctx context.Context, docs []doc, attempts int) ([]doc, error) {
 	pending := docs
 	for attempt := 1; len(pending) > 0; attempt++ {
-		res := s.sendAll(ctx, pending)
+		// A cluster that answered 429 or 5xx is pushing back: retries go one request at a time.
+		workers := s.cfg.Workers
+		if attempt > 1 {
+			workers = 1
+		}
+		res := s.sendAll(ctx, pending, workers)
 		var (
 			retry   []doc
 			dead    []doc
@@ -370,7 +404,7 @@ func (s *Sink) deadLetter(ctx context.Context, docs []doc, res []result) {
 	}
 	left := entries
 	if s.cfg.DeadLetter.Index != "" {
-		results := s.sendAll(ctx, entries)
+		results := s.sendAll(ctx, entries, s.cfg.Workers)
 		left = left[:0:0]
 		for i, r := range results {
 			if r.out == outAck || r.out == outDup {

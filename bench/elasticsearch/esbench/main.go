@@ -4,7 +4,9 @@
 package main
 
 import (
+	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"flag"
 	"fmt"
@@ -13,6 +15,9 @@ import (
 	"net/netip"
 	"os"
 	"runtime"
+	"runtime/pprof"
+	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
@@ -34,11 +39,27 @@ func main() {
 		spoolDir = flag.String("spool", "", "spool directory (outage; default a temporary one)")
 		spoolMax = flag.Int64("spool-max", 8<<30, "spool.max_bytes (outage)")
 	)
+	flag.StringVar(&opt.ids, "ids", "default", "document ids: default (borderwatch.id as DocumentID makes it) | time (6 bytes of @timestamp milliseconds, then 9 bytes of the same hash)")
+	flag.DurationVar(&opt.refresh, "refresh", -1, "elasticsearch.index.refresh_interval (default: the sink's default)")
+	flag.IntVar(&opt.nodePID, "node-pid", 0, "the node's process `id`: its CPU time is also read from /proc/<pid>/stat")
+	flag.StringVar(&opt.cpuProfile, "cpuprofile", "", "write borderwatch's CPU profile of the run to `file`")
+	flag.IntVar(&opt.warmup, "warmup", 20000, "documents sent to indices of their own before measuring (warms the node's JIT)")
+	flag.BoolVar(&opt.dump, "dump", false, "print one document of -kind as the sink sends it, and exit")
 	flag.Parse()
 	if err := run(*mode, *url, *kind, *n, *batch, *workers, *bulkDocs, *compress, *duration, *spoolDir, *spoolMax); err != nil {
 		fmt.Fprintln(os.Stderr, "esbench:", err)
 		os.Exit(1)
 	}
+}
+
+// opt holds the flags that shape the experiment rather than the load.
+var opt struct {
+	ids        string
+	refresh    time.Duration
+	nodePID    int
+	warmup     int
+	cpuProfile string
+	dump       bool
 }
 
 func run(mode, url, kind string, n, batch, workers, bulkDocs int, compress bool, duration time.Duration, spoolDir string, spoolMax int64) error {
@@ -48,24 +69,78 @@ func run(mode, url, kind string, n, batch, workers, bulkDocs int, compress bool,
 	cfg.Index.Replicas = 0
 	cfg.DeadLetter.Index = cfg.Index.Prefix + "-deadletter"
 	cfg.Workers, cfg.BulkMaxDocs, cfg.Compression = workers, bulkDocs, compress
+	if opt.refresh >= 0 {
+		cfg.Index.RefreshInterval = opt.refresh
+	}
 	gen := genFor(kind)
 	if gen == nil {
 		return fmt.Errorf("-kind %q: use sessions or auth", kind)
 	}
+	switch opt.ids {
+	case "default":
+	case "time":
+		g := gen
+		gen = func(i int) *borderwatch.Event { ev := g(i); ev.Borderwatch.ID = timeOrderedID(ev); return ev }
+	default:
+		return fmt.Errorf("-ids %q: use default or time", opt.ids)
+	}
+	if opt.dump {
+		b, err := json.Marshal(gen(1))
+		if err != nil {
+			return err
+		}
+		_, err = fmt.Println(string(b))
+		return err
+	}
 	ctx := context.Background()
+	if opt.cpuProfile != "" {
+		f, err := os.Create(opt.cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
+	}
 	switch mode {
 	case "throughput":
 		if url == "" {
 			return fmt.Errorf("-url or BORDERWATCH_ES_URL is required")
 		}
 		cfg.URLs = []string{url}
+		if opt.warmup > 0 {
+			// A node's first documents run through a cold JIT: warm it on indices of their own.
+			wcfg := cfg
+			wcfg.Index.Prefix += "w"
+			wcfg.DeadLetter.Index = wcfg.Index.Prefix + "-deadletter"
+			w, err := elasticsearch.New(ctx, wcfg, log)
+			if err != nil {
+				return err
+			}
+			evs := make([]*borderwatch.Event, 0, batch)
+			for i := 0; i < opt.warmup; i += batch {
+				evs = evs[:0]
+				for j := i; j < min(opt.warmup, i+batch); j++ {
+					evs = append(evs, gen(j))
+				}
+				if err := w.Publish(ctx, evs); err != nil {
+					return fmt.Errorf("warm-up: %w", err)
+				}
+			}
+			if err := w.Close(ctx); err != nil {
+				return err
+			}
+		}
 		s, err := elasticsearch.New(ctx, cfg, log)
 		if err != nil {
 			return err
 		}
 		evs := make([]*borderwatch.Event, 0, batch)
 		var encode time.Duration
-		nodeCPU0 := nodeCPU(url)
+		nodeCPU0, procCPU0, ix0 := nodeCPU(url), procCPU(opt.nodePID), indexingStats(url)
+		cpu0 := cpuTime()
 		start := time.Now()
 		for i := 0; i < n; i += batch {
 			evs = evs[:0]
@@ -82,10 +157,21 @@ func run(mode, url, kind string, n, batch, workers, bulkDocs int, compress bool,
 		if err := s.Close(ctx); err != nil {
 			return err
 		}
-		cpu := cpuTime()
-		nodeCPU1 := nodeCPU(url)
+		cpu := cpuTime() - cpu0
+		// Charge the run with writing what it indexed into segments: a long refresh_interval
+		// would otherwise defer that cost past the end of a short run.
+		if res, err := http.Post(url+"/"+cfg.Index.Prefix+"-*/_refresh?expand_wildcards=all", "application/json", nil); err == nil {
+			res.Body.Close()
+		}
+		nodeCPU1, procCPU1, ix1 := nodeCPU(url), procCPU(opt.nodePID), indexingStats(url)
 		st := s.Snapshot()
+		perDoc := func(d time.Duration) float64 { return float64(d.Microseconds()) / float64(n) }
 		return emit(map[string]any{
+			"ids": opt.ids, "refresh_interval": cfg.Index.RefreshInterval.String(), "batch": batch,
+			"node_proc_cpu_us_per_doc": perDoc(procCPU1 - procCPU0),
+			"node_index_us_per_doc":    perDoc(ix1.index - ix0.index), "node_merge_us_per_doc": perDoc(ix1.merge - ix0.merge),
+			"node_refresh_us_per_doc": perDoc(ix1.refresh - ix0.refresh), "node_flush_us_per_doc": perDoc(ix1.flush - ix0.flush),
+			"refreshes": ix1.refreshes - ix0.refreshes, "merges": ix1.merges - ix0.merges,
 			"mode": mode, "kind": kind, "documents": n, "acked": st.Acked, "duplicates": st.Duplicates,
 			"retried": st.Retried, "dead": st.DeadLettered, "requests": st.Requests, "workers": workers,
 			"bulk_max_docs": bulkDocs, "compression": compress, "seconds": took.Seconds(),
@@ -184,6 +270,99 @@ func nodeCPU(url string) time.Duration {
 		ms += n.Process.CPU.TotalInMillis
 	}
 	return time.Duration(ms) * time.Millisecond
+}
+
+// procCPU is the CPU time (user + system) of process pid from /proc/<pid>/stat, 0 if unknown.
+func procCPU(pid int) time.Duration {
+	if pid <= 0 {
+		return 0
+	}
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0
+	}
+	// Fields after the command name (which may hold spaces) start after the last ')'.
+	i := bytes.LastIndexByte(b, ')')
+	if i < 0 {
+		return 0
+	}
+	f := strings.Fields(string(b[i+1:]))
+	if len(f) < 13 {
+		return 0
+	}
+	ut, _ := strconv.ParseInt(f[11], 10, 64) // utime: field 14 of stat
+	st, _ := strconv.ParseInt(f[12], 10, 64) // stime: field 15
+	const ticks = 100                        // USER_HZ on Linux
+	return time.Duration(ut+st) * time.Second / ticks
+}
+
+// nodeIndexing is the node's cumulative indexing, merge, refresh and flush time.
+type nodeIndexing struct {
+	index, merge, refresh, flush time.Duration
+	refreshes, merges            int64
+}
+
+// indexingStats reads _nodes/stats/indices; zero if unknown.
+func indexingStats(url string) nodeIndexing {
+	res, err := http.Get(url + "/_nodes/stats/indices/indexing,merge,refresh,flush?filter_path=nodes.*.indices")
+	if err != nil {
+		return nodeIndexing{}
+	}
+	defer res.Body.Close()
+	var r struct {
+		Nodes map[string]struct {
+			Indices struct {
+				Indexing struct {
+					IndexTime int64 `json:"index_time_in_millis"`
+				} `json:"indexing"`
+				Merges struct {
+					Total     int64 `json:"total"`
+					TotalTime int64 `json:"total_time_in_millis"`
+				} `json:"merges"`
+				Refresh struct {
+					Total     int64 `json:"total"`
+					TotalTime int64 `json:"total_time_in_millis"`
+				} `json:"refresh"`
+				Flush struct {
+					TotalTime int64 `json:"total_time_in_millis"`
+				} `json:"flush"`
+			} `json:"indices"`
+		} `json:"nodes"`
+	}
+	if json.NewDecoder(res.Body).Decode(&r) != nil {
+		return nodeIndexing{}
+	}
+	var s nodeIndexing
+	ms := func(v int64) time.Duration { return time.Duration(v) * time.Millisecond }
+	for _, n := range r.Nodes {
+		s.index += ms(n.Indices.Indexing.IndexTime)
+		s.merge += ms(n.Indices.Merges.TotalTime)
+		s.refresh += ms(n.Indices.Refresh.TotalTime)
+		s.flush += ms(n.Indices.Flush.TotalTime)
+		s.refreshes += n.Indices.Refresh.Total
+		s.merges += n.Indices.Merges.Total
+	}
+	return s
+}
+
+// timeOrderedID is DocumentID with a time-ordered prefix: 6 bytes of big-endian milliseconds
+// of @timestamp (since 1970, clamped to 0..2^48-1), then the first 9 bytes of the same
+// SHA-256, base64url without padding (20 characters, as now). Ids of events close in time
+// share a prefix, which Lucene's id lookup (the version check behind "create") finds much
+// faster than uniformly random ids.
+func timeOrderedID(ev *borderwatch.Event) string {
+	old := ev.Borderwatch.ID
+	ev.Borderwatch.ID = ""
+	sum, err := base64.RawURLEncoding.DecodeString(ev.DocumentID())
+	ev.Borderwatch.ID = old
+	if err != nil || len(sum) < 9 {
+		return old
+	}
+	var b [15]byte
+	ms := min(max(ev.Timestamp.UnixMilli(), 0), 1<<48-1)
+	b[0], b[1], b[2], b[3], b[4], b[5] = byte(ms>>40), byte(ms>>32), byte(ms>>24), byte(ms>>16), byte(ms>>8), byte(ms)
+	copy(b[6:], sum[:9])
+	return base64.RawURLEncoding.EncodeToString(b[:])
 }
 
 // loadAvg is the machine's 1-minute load average, to judge how much CPU the node had.
