@@ -1,16 +1,15 @@
 package rules
 
 import (
-	"encoding/json"
-	"fmt"
 	"slices"
 	"time"
 )
 
-// KeyedTable is a Table for a fixed-size comparable key (an address, a prefix): the key is
-// held inside the hash table, which maps it to an entry number, and entries sit in chunks, so a
-// lookup reads the table once and the entry once instead of following a key string and an
-// entry pointer. Bounds, TTL, eviction, counters and the saved format are those of Table.
+// KeyedTable is a Table for a fixed-size comparable key without pointers (an address, a
+// prefix): the key is held inside the hash table, which maps it to an entry number, and
+// entries sit in chunks, so a lookup reads the table once and the entry once instead of
+// following a key string and an entry pointer. Bounds, TTL and eviction are those of Table;
+// the owner saves the entries (Each) in its own format.
 // The zero value is not usable: use NewKeyedTable. Not safe for concurrent use.
 type KeyedTable[K comparable, V any] struct {
 	m       map[K]int32
@@ -57,21 +56,6 @@ func (t *KeyedTable[K, V]) entry(i int32) *keyedEntry[K, V] {
 		t.chunks = append(t.chunks, make([]keyedEntry[K, V], 1<<slotChunkBits))
 	}
 	return &t.chunks[c][i&(1<<slotChunkBits-1)]
-}
-
-// Get returns the value for k, or nil. An entry past its TTL at now is dropped and not
-// returned.
-func (t *KeyedTable[K, V]) Get(k K, now time.Time) *V {
-	i, ok := t.m[k]
-	if !ok {
-		return nil
-	}
-	e := t.entry(i)
-	if t.ttl > 0 && UnixNano(now)-e.seen > t.ttl {
-		t.expire(i)
-		return nil
-	}
-	return &e.v
 }
 
 // Upsert returns the value for k, creating a zero value if needed, and marks it seen at now
@@ -130,13 +114,6 @@ func (t *KeyedTable[K, V]) add(k K, n int64) *keyedEntry[K, V] {
 	return e
 }
 
-// Delete removes k.
-func (t *KeyedTable[K, V]) Delete(k K) {
-	if i, ok := t.m[k]; ok {
-		t.remove(i)
-	}
-}
-
 func (t *KeyedTable[K, V]) remove(i int32) {
 	e := t.entry(i)
 	delete(t.m, e.key)
@@ -175,54 +152,4 @@ func (t *KeyedTable[K, V]) makeRoom(now int64) {
 			t.evict(i)
 		}
 	})
-}
-
-// Save writes every entry through put as Table.Save does ({"seen": last seen, "v": value},
-// expiry last seen + TTL), named prefix + name(key), in name order.
-func (t *KeyedTable[K, V]) Save(prefix string, name func(K) string, put func(key string, value []byte, expires time.Time) error) error {
-	type named struct {
-		name string
-		i    int32
-	}
-	all := make([]named, 0, len(t.m))
-	t.each(func(i int32, e *keyedEntry[K, V]) { all = append(all, named{name(e.key), i}) })
-	slices.SortFunc(all, func(a, b named) int {
-		switch {
-		case a.name < b.name:
-			return -1
-		case a.name > b.name:
-			return 1
-		}
-		return 0
-	})
-	for _, x := range all {
-		e := t.entry(x.i)
-		seen := time.Unix(0, e.seen).UTC()
-		raw, err := json.Marshal(&tableEntry[V]{Seen: seen, Value: e.v})
-		if err != nil {
-			return fmt.Errorf("encode %s%s: %w", prefix, x.name, err)
-		}
-		var exp time.Time
-		if t.ttl > 0 {
-			exp = seen.Add(time.Duration(t.ttl))
-		}
-		if err := put(prefix+x.name, raw, exp); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// Load restores one entry saved by Save (or by Table.Save); name is the saved key, for errors.
-func (t *KeyedTable[K, V]) Load(k K, name string, raw []byte) error {
-	var te tableEntry[V]
-	if err := json.Unmarshal(raw, &te); err != nil {
-		return fmt.Errorf("decode %s: %w", name, err)
-	}
-	if i, ok := t.m[k]; ok {
-		t.remove(i)
-	}
-	e := t.add(k, UnixNano(te.Seen))
-	e.v = te.Value
-	return nil
 }

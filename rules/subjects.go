@@ -191,14 +191,6 @@ func (s *Subjects) UpsertKey(key string, now time.Time) Subject {
 	return s.create(key, UnixNano(now))
 }
 
-// KeyOf returns the user key of a record ("" when it was dropped).
-func (s *Subjects) KeyOf(sub Subject) string {
-	if !s.current(sub) {
-		return ""
-	}
-	return s.meta[sub.idx].key
-}
-
 func (s *Subjects) current(sub Subject) bool {
 	if sub.gen == 0 || int(sub.idx) >= len(s.meta) {
 		return false

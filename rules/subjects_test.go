@@ -161,3 +161,43 @@ func TestSlotSaveLoad(t *testing.T) {
 		t.Error("corrupt state loaded")
 	}
 }
+
+// A keyed table keeps at most its bound, drops idle entries after the TTL and reports every
+// entry it drops to OnDrop with the reason, matching its counters.
+func TestKeyedTableBoundAndTTL(t *testing.T) {
+	tb := NewKeyedTable[[2]int, int](32, time.Hour)
+	var expired, evicted int
+	tb.OnDrop = func(v *int, exp bool) {
+		if exp {
+			expired++
+		} else {
+			evicted++
+		}
+	}
+	for i := range 100 {
+		*tb.Upsert([2]int{i, i}, subjectsT0.Add(time.Duration(i)*time.Second)) = i + 1
+	}
+	if tb.Len() > 32 || tb.Evicted == 0 || uint64(evicted) != tb.Evicted {
+		t.Fatalf("len %d evicted %d (OnDrop %d)", tb.Len(), tb.Evicted, evicted)
+	}
+	if v := tb.Upsert([2]int{99, 99}, subjectsT0.Add(100*time.Second)); *v != 100 {
+		t.Errorf("newest entry = %d, want 100", *v)
+	}
+	if v := tb.Upsert([2]int{0, 0}, subjectsT0.Add(100*time.Second)); *v != 0 {
+		t.Errorf("oldest entry survived with %d", *v)
+	}
+	// Two hours later every entry has expired: the next insertion into the full table drops
+	// them all as expired.
+	late := subjectsT0.Add(3 * time.Hour)
+	for i := range 40 {
+		tb.Upsert([2]int{1000 + i, 0}, late)
+	}
+	if tb.Expired == 0 || uint64(expired) != tb.Expired || tb.Len() > 32 {
+		t.Errorf("expired %d (OnDrop %d), len %d", tb.Expired, expired, tb.Len())
+	}
+	n := 0
+	tb.Each(func(k [2]int, v *int) { n++ })
+	if n != tb.Len() {
+		t.Errorf("Each visited %d, Len %d", n, tb.Len())
+	}
+}
