@@ -8,8 +8,9 @@
 #   SIZE=300000000 RUNS=3 bench/capture/run.sh
 #   SKIP_TSHARK=1 bench/capture/run.sh   # tshark needs minutes and GBs of memory on 1 GB
 #
-# bw-mmap is borderwatch with capture.map_files (the file mapped into memory instead of read),
-# as context: it is not the default because on the reference machine it costs more CPU.
+# floor is the issue's reference (pcapgo). As context: floor-ours and floor-mmap run the same
+# loop over borderwatch's reader, buffered (the default) and mapped; bw-mmap is borderwatch
+# with capture.map_files, not the default because on the reference machine it costs more CPU.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 SIZE=${SIZE:-1073741824}
@@ -40,6 +41,8 @@ trap 'rm -rf "$work"' EXIT
 
 declare -A CMDS=(
 	[floor]="$BIN/bench-floor $PCAP"
+	[floor-ours]="$BIN/bench-floor -reader buffered $PCAP"
+	[floor-mmap]="$BIN/bench-floor -reader mapped $PCAP"
 	[borderwatch]="$BIN/borderwatch --log-level error capture --read $PCAP --output ndjson"
 	[bw-mmap]="env BORDERWATCH_CAPTURE_MAP_FILES=true $BIN/borderwatch --log-level error capture --read $PCAP --output ndjson"
 	[softflowd]="softflowd -r $PCAP -n 127.0.0.1:9 -D"
@@ -47,7 +50,7 @@ declare -A CMDS=(
 	[argus]="argus -r $PCAP -w $work/argus.out"
 	[tshark]="tshark -n -r $PCAP -T fields -e tls.handshake.extensions_server_name -e dns.qry.name"
 )
-ORDER=(floor borderwatch bw-mmap softflowd nfpcapd argus)
+ORDER=(floor floor-ours floor-mmap borderwatch bw-mmap softflowd nfpcapd argus)
 [ "${SKIP_TSHARK:-}" = 1 ] || ORDER+=(tshark)
 declare -A CPU WALL
 for ((i = 1; i <= RUNS; i++)); do
