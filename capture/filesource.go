@@ -76,7 +76,9 @@ func (s *FileSource) Run(ctx context.Context, out borderwatch.Emitter) error {
 	m := pcapfile.NewMerger(readers)
 	// A mapped file cut short while it is read faults on access instead of returning an error:
 	// readLoop recovers such a fault, the file is reported damaged, and the others go on.
-	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
+	if s.Config.MapFiles {
+		defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
+	}
 	l := readLoop{ctx: ctx, out: out, proc: proc, m: m, log: log, emitErr: &emitErr}
 	for {
 		done, err := l.run()
