@@ -56,7 +56,8 @@ type Certificate struct {
 
 // handshakes extracts the handshake-protocol byte stream from TLS records in b. It stops at
 // the first record of another type (encrypted or change_cipher_spec) and reports whether it did
-// (stopped), so callers know no more handshake bytes will come in the clear.
+// (stopped), so callers know no more handshake bytes will come in the clear. The stream may
+// alias b.
 func handshakes(b []byte) (stream []byte, stopped bool, err error) {
 	for len(b) > 0 {
 		if len(b) < 5 {
@@ -77,7 +78,11 @@ func handshakes(b []byte) (stream []byte, stopped bool, err error) {
 			// a partial record still yields its bytes: enough for a ClientHello cut by snaplen is not
 			return stream, false, nil
 		}
-		stream = append(stream, b[5:5+n]...)
+		if stream == nil {
+			stream = b[5 : 5+n : 5+n] // one record: no copy (a second one makes append copy)
+		} else {
+			stream = append(stream, b[5:5+n]...)
+		}
 		b = b[5+n:]
 	}
 	return stream, false, nil
