@@ -266,7 +266,7 @@ func FuzzUnmarshalDoc(f *testing.F) {
 	})
 }
 
-func TestIndexSettingsAndSplitBatches(t *testing.T) {
+func TestSetupRefreshIntervalsAndSplitBatches(t *testing.T) {
 	cfg := testConfig(t, esURL(t))
 	cfg.Index.RefreshInterval = 30 * time.Second
 	cfg.Index.AlertsRefreshInterval = time.Second
