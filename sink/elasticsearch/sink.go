@@ -42,7 +42,8 @@ type StatsSnapshot struct {
 // Sink indexes events into Elasticsearch. Publish returns once every document of the batch is
 // acknowledged by the cluster (2xx or 409), kept as a dead letter, or fsynced to the spool.
 // Publish and Close are called from one goroutine (borderwatch.Sink); Stats and Snapshot are
-// safe for concurrent use. Create it with New.
+// safe for concurrent use. Publish keeps neither the events nor their encoded bodies after it
+// returns (one body buffer is reused from batch to batch). Create it with New.
 type Sink struct {
 	cfg    Config
 	log    *slog.Logger
