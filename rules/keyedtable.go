@@ -3,6 +3,7 @@ package rules
 import (
 	"slices"
 	"time"
+	"unsafe"
 )
 
 // KeyedTable is a Table for a fixed-size comparable key without pointers (an address, a
@@ -14,6 +15,7 @@ import (
 type KeyedTable[K comparable, V any] struct {
 	m       map[K]int32
 	chunks  [][]keyedEntry[K, V]
+	bits    uint // a chunk holds 1 << bits entries (see chunkBits)
 	free    []int32
 	next    int32
 	max     int
@@ -39,7 +41,19 @@ func NewKeyedTable[K comparable, V any](maxEntries int, ttl time.Duration) *Keye
 	if maxEntries <= 0 {
 		maxEntries = 1 << 20
 	}
-	return &KeyedTable[K, V]{m: make(map[K]int32), max: maxEntries, ttl: int64(max(ttl, 0))}
+	return &KeyedTable[K, V]{m: make(map[K]int32), max: maxEntries, ttl: int64(max(ttl, 0)),
+		bits: chunkBits(unsafe.Sizeof(keyedEntry[K, V]{}))}
+}
+
+// chunkBits returns the number of entries of the given size in a chunk as a power of two: at
+// least 1 << slotChunkBits, and enough to fill about 4 MB, so that most of a chunk can be
+// backed by huge pages (see adviseHuge).
+func chunkBits(size uintptr) uint {
+	b := uint(slotChunkBits)
+	for uintptr(1)<<(b+1)*size <= 4<<20 {
+		b++
+	}
+	return b
 }
 
 // Len returns the number of entries.
@@ -51,11 +65,13 @@ func (t *KeyedTable[K, V]) Counts() TableCounts {
 }
 
 func (t *KeyedTable[K, V]) entry(i int32) *keyedEntry[K, V] {
-	c := int(i) >> slotChunkBits
+	c := int(i) >> t.bits
 	for c >= len(t.chunks) {
-		t.chunks = append(t.chunks, make([]keyedEntry[K, V], 1<<slotChunkBits))
+		chunk := make([]keyedEntry[K, V], 1<<t.bits)
+		adviseHuge(unsafe.Pointer(&chunk[0]), uintptr(len(chunk))*unsafe.Sizeof(chunk[0]))
+		t.chunks = append(t.chunks, chunk)
 	}
-	return &t.chunks[c][i&(1<<slotChunkBits-1)]
+	return &t.chunks[c][i&(1<<t.bits-1)]
 }
 
 // Upsert returns the value for k, creating a zero value if needed, and marks it seen at now
@@ -126,7 +142,7 @@ func (t *KeyedTable[K, V]) each(fn func(i int32, e *keyedEntry[K, V])) {
 	for c, chunk := range t.chunks {
 		for j := range chunk {
 			if e := &chunk[j]; e.live {
-				fn(int32(c<<slotChunkBits|j), e)
+				fn(int32(c<<t.bits|j), e)
 			}
 		}
 	}

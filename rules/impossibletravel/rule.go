@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unsafe"
 
 	"github.com/borderwatch/borderwatch"
 	"github.com/borderwatch/borderwatch/rules"
@@ -85,13 +86,21 @@ type login struct {
 	Ref     string     `json:"ref,omitempty"`
 }
 
+// userState is what the rule keeps of a user.
+//
+// The fields an evaluation reads come first (newest, the baseline's time, address and place,
+// the count of recent logins and the first one's time): see prefetchBytes.
 type userState struct {
-	Base   login        // the last login that moved the baseline; zero T = none
-	Recent recentLogins // logins within the round-trip window, oldest first
 	// newest is the latest time in Recent (zero: not known, after a load), so that a login
 	// long after the others clears them without reading them.
 	newest time.Time
+	Base   login        // the last login that moved the baseline; zero T = none
+	Recent recentLogins // logins within the round-trip window, oldest first
 }
+
+// prefetchBytes is how much of a userState an evaluation reads in the common case: up to the
+// time of the first recent login.
+const prefetchBytes = unsafe.Offsetof(userState{}.Recent) + unsafe.Offsetof(recentLogins{}.first) + unsafe.Sizeof(time.Time{})
 
 // savedState is userState as saved.
 type savedState struct {
@@ -124,9 +133,9 @@ func (st *userState) UnmarshalJSON(b []byte) error {
 // recentLogins are the logins within the round-trip window, oldest first. Most users have at
 // most one: the first is held in the user's record itself, the others in a slice.
 type recentLogins struct {
-	first login
-	rest  []login
 	n     int
+	rest  []login
+	first login
 }
 
 func (rl *recentLogins) len() int { return rl.n }
@@ -272,6 +281,23 @@ func (r *Rule) Evaluate(ev *borderwatch.Event, emit func(rules.Finding)) {
 	cut := r.watermark.Add(-r.p.MaxLateness)
 	for r.pending.len() > 0 && !r.pending.first().After(cut) {
 		r.evaluate(r.pending.take(), emit)
+	}
+	r.prefetch()
+}
+
+// prefetchAhead is how many held logins ahead of the next to be evaluated have their user's
+// state brought into the caches: by the time a login is evaluated (max_lateness after it came)
+// its user's state is long out of the caches, and waiting for it was the rule's largest cost.
+const prefetchAhead = 16
+
+// prefetch starts loading the state of the users of the next held logins (in arrival order),
+// each once, so that evaluating them does not wait for memory.
+func (r *Rule) prefetch() {
+	q := &r.pending
+	q.pf = max(q.pf, q.head)
+	for q.pf < len(q.fifo) && q.pf < q.head+prefetchAhead {
+		r.users.Prefetch(q.fifo[q.pf].sub, prefetchBytes)
+		q.pf++
 	}
 }
 
@@ -522,6 +548,7 @@ func dedupe(xs ...string) []string {
 type pendingQueue struct {
 	fifo []pending
 	head int
+	pf   int // fifo[head:pf] have had their state prefetched
 	late pendingHeap
 }
 
@@ -533,11 +560,11 @@ func (q *pendingQueue) add(p pending) {
 		return
 	}
 	if q.head > 0 && q.head == len(q.fifo) {
-		q.fifo, q.head = q.fifo[:0], 0
+		q.fifo, q.head, q.pf = q.fifo[:0], 0, 0
 	} else if q.head > 4096 && q.head*2 > len(q.fifo) {
 		n := copy(q.fifo, q.fifo[q.head:])
 		clear(q.fifo[n:])
-		q.fifo, q.head = q.fifo[:n], 0
+		q.fifo, q.pf, q.head = q.fifo[:n], max(q.pf-q.head, 0), 0
 	}
 	q.fifo = append(q.fifo, p)
 }
