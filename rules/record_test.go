@@ -65,7 +65,7 @@ func TestSlotsShareRecord(t *testing.T) {
 }
 
 // Prefetch changes nothing and accepts any Subject: none, one past the records allocated, a
-// dropped one and a live one.
+// dropped one and a live one; PrefetchValue changes nothing either.
 func TestSlotPrefetch(t *testing.T) {
 	subs := NewSubjects(10, 0)
 	sl := NewSlot[[200]byte](subs)
@@ -75,6 +75,12 @@ func TestSlotPrefetch(t *testing.T) {
 	for _, s := range []Subject{{}, s1, {idx: 1 << 20, gen: 1}, {idx: s1.idx, gen: s1.gen + 1}} {
 		sl.Prefetch(s, 1<<20)
 		sl.Prefetch(s, 0)
+	}
+	x := [3000]byte{2999: 9}
+	PrefetchValue(&x)
+	PrefetchValue(&struct{}{})
+	if x[2999] != 9 {
+		t.Fatal("PrefetchValue changed the value")
 	}
 	if got := sl.Get("a", subjectsT0); got == nil || got[199] != 7 {
 		t.Fatalf("state after prefetch: %v", got)

@@ -571,3 +571,10 @@ func (sl *Slot[V]) Prefetch(sub Subject, n uintptr) {
 	n = min(n, unsafe.Sizeof(e.v)) + unsafe.Offsetof(e.v)
 	prefetchLines(unsafe.Pointer(e), uintptr(unsafe.Pointer(e))&63+n)
 }
+
+// PrefetchValue asks the processor to start loading *p into its caches without waiting for
+// it (a no-op where no prefetch instruction is wired in). For a reader that knows what it will
+// read some steps ahead, such as a queue read in order.
+func PrefetchValue[T any](p *T) {
+	prefetchLines(unsafe.Pointer(p), uintptr(unsafe.Pointer(p))&63+unsafe.Sizeof(*p))
+}

@@ -297,6 +297,9 @@ func (r *Rule) prefetch() {
 	q.pf = max(q.pf, q.head)
 	for q.pf < len(q.fifo) && q.pf < q.head+prefetchAhead {
 		r.users.Prefetch(q.fifo[q.pf].sub, prefetchBytes)
+		if ahead := q.pf + prefetchAhead; ahead < len(q.fifo) {
+			rules.PrefetchValue(&q.fifo[ahead]) // the held login itself, read next time round
+		}
 		q.pf++
 	}
 }
