@@ -24,6 +24,7 @@ import (
 	"github.com/borderwatch/borderwatch/logs"
 	"github.com/borderwatch/borderwatch/report"
 	"github.com/borderwatch/borderwatch/report/ledger"
+	"github.com/borderwatch/borderwatch/sink/elasticsearch"
 )
 
 func auditCommand() *cli.Command {
@@ -241,6 +242,14 @@ func runAudit(ctx context.Context, cfg *Config, e *env, o auditOptions) error {
 			led.Close()
 		}
 		return err
+	}
+	if o.FromES && len(paths) == 0 {
+		// Every event came from the cluster: only the alerts are new to it.
+		for i, s := range st.sinks {
+			if es, ok := s.(*elasticsearch.Sink); ok {
+				st.sinks[i] = alertsOnlySink{es}
+			}
+		}
 	}
 	prog := newAuditProgress(e, o, inputBytes(paths))
 	st.enrichers = append([]borderwatch.Enricher{prog}, st.enrichers...)
@@ -608,4 +617,26 @@ func (p *auditProgress) logLine(begin time.Time, level slog.Level) {
 		}
 	}
 	p.e.log.Log(context.Background(), level, "audit progress", args...)
+}
+
+// alertsOnlySink passes only alerts to its sink: audit uses it for an Elasticsearch output when
+// every event was read back from that cluster, so the events are not sent again as duplicates.
+type alertsOnlySink struct{ *elasticsearch.Sink }
+
+var _ borderwatch.Sink = alertsOnlySink{}
+
+// StageName keeps the sink's metrics under its own name.
+func (alertsOnlySink) StageName() string { return "elasticsearch" }
+
+func (s alertsOnlySink) Publish(ctx context.Context, evs []*borderwatch.Event) error {
+	alerts := make([]*borderwatch.Event, 0, 8)
+	for _, ev := range evs {
+		if ev.Event.Kind == borderwatch.KindAlert {
+			alerts = append(alerts, ev)
+		}
+	}
+	if len(alerts) == 0 {
+		return nil
+	}
+	return s.Sink.Publish(ctx, alerts)
 }

@@ -260,6 +260,35 @@ func TestAuditFromElasticsearch(t *testing.T) {
 		t.Errorf("alerts by rule from elasticsearch %v, from the file %v", got, want)
 	}
 
+	// Sending the audit's output back to the same cluster sends the alerts (already there from
+	// the logs run: refused as version conflicts, not copied) and not the 15 events it read from
+	// there.
+	failed := func() int {
+		var r struct {
+			All struct {
+				Total struct {
+					Indexing struct {
+						IndexFailed int `json:"index_failed"`
+					} `json:"indexing"`
+				} `json:"total"`
+			} `json:"_all"`
+		}
+		esGet(t, url+"/"+prefix+"-*/_stats/indexing", &r)
+		return r.All.Total.Indexing.IndexFailed
+	}
+	alerts, failedBefore := esCount(t, url, prefix+"-alerts-*"), failed()
+	code, _, errs = runCLI(t, "-c", cfgFile, "audit", "--from-elasticsearch", "--since", "2000-01-01", "--until", "2100-01-01",
+		"--fail-on", "none", "--quiet", "--progress", "none", "--output", "elasticsearch")
+	if code != exitOK {
+		t.Fatalf("audit --output elasticsearch: exit %d\n%s", code, errs)
+	}
+	if n := esCount(t, url, prefix+"-alerts-*"); n != alerts || alerts == 0 {
+		t.Errorf("audit --output elasticsearch: %d alerts in the cluster before, %d after", alerts, n)
+	}
+	if n := failed() - failedBefore; n > alerts {
+		t.Errorf("audit --output elasticsearch sent %d documents the cluster already had; only its %d alerts were expected", n, alerts)
+	}
+
 	// A window before the data reads nothing.
 	code, _, errs = runCLI(t, "-c", cfgFile, "audit", "--from-elasticsearch", "--since", "2000-01-01", "--until", "2000-01-02",
 		"--fail-on", "none", "--quiet", "--progress", "none", "--output", "ndjson")
