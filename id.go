@@ -32,7 +32,7 @@ func (ev *Event) DocumentID() string {
 	var p idParts
 	switch {
 	case ev.Event.Kind == KindAlert && ev.Rule != nil:
-		return ev.documentIDStream()
+		p.over = true // an alert hashes its references: too long for the stack
 	case ev.Network.CommunityID != "" && ev.Borderwatch.Flow != nil:
 		p.add("flow")
 		p.add(ev.Network.CommunityID)
@@ -45,10 +45,8 @@ func (ev *Event) DocumentID() string {
 		p.add(ev.Event.Dataset)
 		p.add(ev.Event.ID)
 		p.add(ev.Event.Action)
-	case ev.Event.Original != "":
-		return ev.documentIDStream()
-	default:
-		return ev.documentIDStream()
+	default: // the raw line, or the normalized fields
+		p.over = true
 	}
 	if p.over {
 		return ev.documentIDStream()

@@ -247,7 +247,7 @@ func runAudit(ctx context.Context, cfg *Config, e *env, o auditOptions) error {
 		// Every event came from the cluster: only the alerts are new to it.
 		for i, s := range st.sinks {
 			if es, ok := s.(*elasticsearch.Sink); ok {
-				st.sinks[i] = alertsOnlySink{es}
+				st.sinks[i] = &alertsOnlySink{Sink: es}
 			}
 		}
 	}
@@ -621,22 +621,25 @@ func (p *auditProgress) logLine(begin time.Time, level slog.Level) {
 
 // alertsOnlySink passes only alerts to its sink: audit uses it for an Elasticsearch output when
 // every event was read back from that cluster, so the events are not sent again as duplicates.
-type alertsOnlySink struct{ *elasticsearch.Sink }
+type alertsOnlySink struct {
+	*elasticsearch.Sink
+	alerts []*borderwatch.Event // reused by each Publish
+}
 
-var _ borderwatch.Sink = alertsOnlySink{}
+var _ borderwatch.Sink = (*alertsOnlySink)(nil)
 
 // StageName keeps the sink's metrics under its own name.
-func (alertsOnlySink) StageName() string { return "elasticsearch" }
+func (*alertsOnlySink) StageName() string { return "elasticsearch" }
 
-func (s alertsOnlySink) Publish(ctx context.Context, evs []*borderwatch.Event) error {
-	alerts := make([]*borderwatch.Event, 0, 8)
+func (s *alertsOnlySink) Publish(ctx context.Context, evs []*borderwatch.Event) error {
+	s.alerts = s.alerts[:0]
 	for _, ev := range evs {
 		if ev.Event.Kind == borderwatch.KindAlert {
-			alerts = append(alerts, ev)
+			s.alerts = append(s.alerts, ev)
 		}
 	}
-	if len(alerts) == 0 {
+	if len(s.alerts) == 0 {
 		return nil
 	}
-	return s.Sink.Publish(ctx, alerts)
+	return s.Sink.Publish(ctx, s.alerts)
 }

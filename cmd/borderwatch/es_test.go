@@ -65,6 +65,27 @@ func esCount(t *testing.T, base, index string) int {
 	return r.Count
 }
 
+// countAlerts counts the alerts and the other events in NDJSON output.
+func countAlerts(t *testing.T, ndjson string) (alerts, events int) {
+	t.Helper()
+	for _, line := range strings.Split(strings.TrimSpace(ndjson), "\n") {
+		var d struct {
+			Event struct {
+				Kind string `json:"kind"`
+			} `json:"event"`
+		}
+		if err := json.Unmarshal([]byte(line), &d); err != nil {
+			t.Fatal(err)
+		}
+		if d.Event.Kind == "alert" {
+			alerts++
+		} else {
+			events++
+		}
+	}
+	return alerts, events
+}
+
 // TestLogsToElasticsearch runs `borderwatch logs --output elasticsearch` on the demo input
 // against the real node, then counts documents and alerts by index; a second run leaves the
 // counts unchanged (every document answers 409).
@@ -77,22 +98,7 @@ func TestLogsToElasticsearch(t *testing.T) {
 	if code != exitOK {
 		t.Fatalf("ndjson run: exit %d\n%s", code, errs)
 	}
-	wantAlerts, wantAuth := 0, 0
-	for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
-		var d struct {
-			Event struct {
-				Kind string `json:"kind"`
-			} `json:"event"`
-		}
-		if err := json.Unmarshal([]byte(line), &d); err != nil {
-			t.Fatal(err)
-		}
-		if d.Event.Kind == "alert" {
-			wantAlerts++
-		} else {
-			wantAuth++
-		}
-	}
+	wantAlerts, wantAuth := countAlerts(t, out)
 	if wantAlerts == 0 || wantAuth != 15 {
 		t.Fatalf("demo gives %d alerts and %d events; want some alerts and 15 events", wantAlerts, wantAuth)
 	}
@@ -169,22 +175,7 @@ func TestCaptureToElasticsearch(t *testing.T) {
 	if code != exitOK {
 		t.Fatalf("ndjson run: exit %d\n%s", code, errs)
 	}
-	wantSessions, wantAlerts := 0, 0
-	for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
-		var d struct {
-			Event struct {
-				Kind string `json:"kind"`
-			} `json:"event"`
-		}
-		if err := json.Unmarshal([]byte(line), &d); err != nil {
-			t.Fatal(err)
-		}
-		if d.Event.Kind == "alert" {
-			wantAlerts++
-		} else {
-			wantSessions++
-		}
-	}
+	wantAlerts, wantSessions := countAlerts(t, out)
 	if wantSessions == 0 || wantAlerts == 0 {
 		t.Fatalf("capture gives %d sessions and %d alerts", wantSessions, wantAlerts)
 	}
