@@ -118,11 +118,12 @@ type fastDoc struct {
 func (p *Parser) parseFast(data []byte) (ev *borderwatch.Event, ok bool, err error) {
 	f := &p.doc
 	*f = fastDoc{p: p, sc: scanner{d: data}}
-	defer func() { f.sc.d, f.orig = nil, "" }() // keep no record alive
+	defer func() { f.sc.d, f.sc.q, f.orig = nil, nil, "" }() // keep no record alive
 	i := f.sc.ws(0)
 	if i >= len(data) || data[i] != '{' {
 		return nil, false, nil
 	}
+	f.sc.q = p.quotes(data)
 	_, end := f.sc.value(i, 0, doc, f.v[:])
 	if f.sc.bad || f.sc.ws(end) != len(data) {
 		return nil, false, nil
@@ -137,6 +138,23 @@ func (p *Parser) parseFast(data []byte) (ev *borderwatch.Event, ok bool, err err
 	}
 	ev.SetOriginal(f.orig)
 	return ev, true, nil
+}
+
+// quotes returns data's quote bitmap, nil when data holds a backslash.
+func (p *Parser) quotes(data []byte) []uint64 {
+	n := (len(data) + 63) / 64
+	q := p.qbuf
+	if cap(q) < n {
+		q = make([]uint64, n)
+		if n <= maxQuoteWords {
+			p.qbuf = q
+		}
+	}
+	q = q[:n]
+	if markQuotes(data, q) {
+		return nil
+	}
+	return q
 }
 
 // raw returns the string v unescaped (fastjson's GetStringBytes): a slice of the record, or

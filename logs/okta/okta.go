@@ -36,6 +36,7 @@ type Parser struct {
 	tun  fastjson.Parser // debugData.tunnels, a JSON array in a string
 	java javaCache
 	doc  fastDoc
+	qbuf []uint64 // quote bitmaps, reused (bounded by maxQuoteWords)
 }
 
 // javaCache remembers what debugData's risk and behaviors strings say: the same few strings
