@@ -45,6 +45,7 @@ func main() {
 	flag.StringVar(&opt.cpuProfile, "cpuprofile", "", "write borderwatch's CPU profile of the run to `file`")
 	flag.IntVar(&opt.warmup, "warmup", 20000, "documents sent to indices of their own before measuring (warms the node's JIT)")
 	flag.BoolVar(&opt.dump, "dump", false, "print one document of -kind as the sink sends it, and exit")
+	flag.StringVar(&opt.shape, "shape", "capture", "session documents: capture (what capture and enrich emit for a TLS session: message, per-endpoint counters, cipher list, ALPN, flow internals, intel) | lean (the smaller document of the figures before 2026-11-22 15:00 UTC)")
 	flag.Parse()
 	if err := run(*mode, *url, *kind, *n, *batch, *workers, *bulkDocs, *compress, *duration, *spoolDir, *spoolMax); err != nil {
 		fmt.Fprintln(os.Stderr, "esbench:", err)
@@ -60,6 +61,7 @@ var opt struct {
 	warmup     int
 	cpuProfile string
 	dump       bool
+	shape      string
 }
 
 func run(mode, url, kind string, n, batch, workers, bulkDocs int, compress bool, duration time.Duration, spoolDir string, spoolMax int64) error {
@@ -74,7 +76,7 @@ func run(mode, url, kind string, n, batch, workers, bulkDocs int, compress bool,
 	}
 	gen := genFor(kind)
 	if gen == nil {
-		return fmt.Errorf("-kind %q: use sessions or auth", kind)
+		return fmt.Errorf("-kind %q -shape %q: use -kind sessions (-shape capture or lean) or auth", kind, opt.shape)
 	}
 	switch opt.ids {
 	case "default":
@@ -405,7 +407,13 @@ var base = time.Date(2026, 11, 20, 8, 0, 0, 0, time.UTC)
 func genFor(kind string) func(int) *borderwatch.Event {
 	switch kind {
 	case "sessions":
-		return session
+		switch opt.shape {
+		case "capture":
+			return captureSession
+		case "lean":
+			return session
+		}
+		return nil
 	case "auth":
 		return auth
 	}
@@ -435,6 +443,45 @@ func session(i int) *borderwatch.Event {
 	ev.Observer.Name = "sensor-1"
 	ev.Borderwatch.Flow = &borderwatch.Flow{ID: fmt.Sprint(i), Final: true, Reason: "fin"}
 	ev.Borderwatch.App = &borderwatch.App{Name: "astrill", Category: "vpn", Evidence: []string{"sni:vpn.astrill.example"}}
+	borderwatch.Normalize(ev)
+	return ev
+}
+
+// clientCiphers is a browser's cipher-suite list as capture names it.
+var clientCiphers = []string{"TLS_AES_128_GCM_SHA256", "TLS_AES_256_GCM_SHA384", "TLS_CHACHA20_POLY1305_SHA256",
+	"TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256", "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256", "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384",
+	"TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384", "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256", "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256",
+	"TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA", "TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA", "TLS_RSA_WITH_AES_128_GCM_SHA256",
+	"TLS_RSA_WITH_AES_256_GCM_SHA384", "TLS_RSA_WITH_AES_128_CBC_SHA", "TLS_RSA_WITH_AES_256_CBC_SHA"}
+
+// captureSession is a finished TLS session to a VPN provider with every field capture and
+// enrich fill for one (the shape of capture/testdata/mixed.golden.ndjson after enrichment):
+// the summary message, per-endpoint counters, the client's cipher list and ALPN, the server's
+// fingerprint, flow internals, GeoIP city and ASN, range-list intel and the direction.
+func captureSession(i int) *borderwatch.Event {
+	ev := session(i)
+	ev.Event.Action, ev.Event.Module = "network_flow", "capture"
+	ev.Source.MAC = "02-00-00-00-00-01"
+	ev.Source.Bytes, ev.Source.Packets = ev.Network.Bytes*4/5, ev.Network.Packets/2+1
+	ev.Destination.Bytes, ev.Destination.Packets = ev.Network.Bytes-ev.Source.Bytes, ev.Network.Packets-ev.Source.Packets
+	ev.Destination.Geo = &borderwatch.Geo{ContinentCode: "AS", CountryISOCode: "HK", CountryName: "Hong Kong",
+		CityName: "Hong Kong", Timezone: "Asia/Hong_Kong", Location: &borderwatch.GeoPoint{Lat: 22.28, Lon: 114.15}, AccuracyRadius: 20}
+	ev.Network.IANANumber, ev.Network.Direction = "6", borderwatch.DirectionOutbound
+	ev.TLS.VersionProtocol, ev.TLS.Cipher = "tls", "TLS_AES_128_GCM_SHA256"
+	ev.TLS.Client.JA4 = "t13d1515h2_8daaf6152771_de4a06bb82e3"
+	ev.TLS.Client.SupportedCiphers = clientCiphers
+	ev.TLS.Client.ALPN = []string{"h2", "http/1.1"}
+	ev.TLS.Server = &borderwatch.TLSServer{JA3S: "f4febc55ea12b31ae17cfb7e614afda8"}
+	ev.Borderwatch.Input = &borderwatch.Input{Type: "interface", Path: "eth1"}
+	ev.Borderwatch.Flow.ID = fmt.Sprintf("%016x", uint64(i)*0x9e3779b97f4a7c15)
+	ev.Borderwatch.Flow.SourcePayload, ev.Borderwatch.Flow.DestPayload = ev.Source.Bytes*3/4, ev.Destination.Bytes*3/4
+	ev.Borderwatch.Flow.TCPFlags = []string{"FIN", "SYN", "PSH", "ACK"}
+	ev.Borderwatch.Source = &borderwatch.Intel{Internal: true}
+	ev.Borderwatch.Destination = &borderwatch.Intel{Lists: []borderwatch.ListHit{{Name: "astrill", Category: "vpn", Provider: "astrill"}},
+		Categories: []string{"anonymous", "vpn"}, Anonymous: []string{"anonymous", "anonymous_vpn"}}
+	ev.Message = fmt.Sprintf("tcp/tls session %s:%d -> %s:%d (%s), vpn astrill: %d packets, %d bytes",
+		ev.Source.IP, ev.Source.Port, ev.Destination.IP, ev.Destination.Port, ev.Destination.Domain, ev.Network.Packets, ev.Network.Bytes)
+	ev.Borderwatch.ID = ""
 	borderwatch.Normalize(ev)
 	return ev
 }
