@@ -117,19 +117,22 @@ type spec struct {
 	base int
 	elem []*spec
 	self int
-	// byLen[len(key)&31] has bit n set when len(keys[n])&31 == len(key)&31: only those keys
+	// byHash[keyHash(key)] has bit n set when keyHash(keys[n]) is the same: only those keys
 	// are compared. Filled by index.
-	byLen [32]uint32
+	byHash [64]uint32
 }
 
-// index fills byLen for sp and the specs under it; it panics on a spec of more than 32 keys
+// index fills byHash for sp and the specs under it; it panics on a spec of more than 32 keys
 // (a programming error, caught by the package's tests).
 func (sp *spec) index() *spec {
 	if len(sp.keys) > 32 {
 		panic("okta: spec with more than 32 keys")
 	}
 	for n, k := range sp.keys {
-		sp.byLen[len(k)&31] |= 1 << n
+		if k == "" {
+			panic("okta: spec with an empty key")
+		}
+		sp.byHash[keyHash(k)] |= 1 << n
 	}
 	for _, sub := range sp.sub {
 		if sub != nil {
@@ -142,12 +145,19 @@ func (sp *spec) index() *spec {
 	return sp
 }
 
+// keyHash mixes a non-empty key's length and last byte: most keys of one object differ there.
+func keyHash[S string | []byte](key S) int {
+	return (len(key)*5 + int(key[len(key)-1])) & 63
+}
+
 // slot returns n for key == keys[n], or -1.
 func (sp *spec) slot(key []byte) int {
-	for m := sp.byLen[len(key)&31]; m != 0; m &= m - 1 {
+	if len(key) == 0 {
+		return -1
+	}
+	for m := sp.byHash[keyHash(key)]; m != 0; m &= m - 1 {
 		n := bits.TrailingZeros32(m)
-		// Keys of one length often differ in their last byte: test it before the rest.
-		if k := sp.keys[n]; len(k) == len(key) && k[len(k)-1] == key[len(key)-1] && string(key) == k {
+		if string(key) == sp.keys[n] {
 			return n
 		}
 	}
@@ -305,7 +315,7 @@ func (sc *scanner) fields(v jv, keys []string, out []jv) {
 	}
 	sp := spec{keys: keys}
 	for n, k := range keys {
-		sp.byLen[len(k)&31] |= 1 << n
+		sp.byHash[keyHash(k)] |= 1 << n
 	}
 	sc.object(v.s+1, 1, &sp, out)
 }
