@@ -13,6 +13,7 @@
 #     2 × cpu_per_frame(1) / cpu_per_frame(2) (1.0 per worker = perfect).
 #
 #   sudo bench/capture/live.sh            # LOOPS=20 RUNS=3 SENDERS=2
+#   sudo BW=/path/to/borderwatch bench/capture/live.sh   # measure that binary (A/B runs)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 LOOPS=${LOOPS:-20}
@@ -23,7 +24,8 @@ BIN="$CACHE/bin"
 mkdir -p "$BIN"
 [ "$(id -u)" = 0 ] || { echo "live.sh needs root (network namespaces, AF_PACKET)" >&2; exit 1; }
 command -v tcpreplay >/dev/null || { apt-get update -qq && apt-get install -y -qq tcpreplay >/dev/null; }
-go build -trimpath -o "$BIN/borderwatch" ./cmd/borderwatch
+BW=${BW:-$BIN/borderwatch}
+[ "$BW" != "$BIN/borderwatch" ] || go build -trimpath -o "$BW" ./cmd/borderwatch
 go build -trimpath -o "$BIN/synthgen" ./capture/internal/synth/cmd/synthgen
 PCAP="$CACHE/live-20MB.pcap"
 [ -s "$PCAP" ] || "$BIN/synthgen" -kind bench -size 20000000 -concurrent 500 -o "$PCAP"
@@ -45,7 +47,7 @@ TCK=$(getconf CLK_TCK)
 
 run() { # workers → "read drops seconds cpu_seconds"
 	local log; log=$(mktemp)
-	ip netns exec $C "$BIN/borderwatch" --log-format text capture --interface bwb-c --workers "$1" \
+	ip netns exec $C "$BW" --log-format text capture --interface bwb-c --workers "$1" \
 		--output ndjson >/dev/null 2>"$log" &
 	local pid=$! # ip netns exec execs borderwatch: this is its pid
 	sleep 1
