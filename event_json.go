@@ -12,29 +12,14 @@ var _ netip.Addr // used by zero checks; kept for models without addresses
 func (x *Event) AppendJSON(b []byte) []byte { return x.appendJSON(b) }
 
 func (x *Event) appendJSON(b []byte) []byte {
-	b = append(b, '{')
-	first := true
-	_ = first
-	if !first {
-		b = append(b, ',')
-	}
-	first = false
-	b = append(b, "\"@timestamp\":"...)
+	b = append(b, "{\"@timestamp\":"...)
 	b = appendTime(b, x.Timestamp)
 	if len(x.Message) != 0 {
-		if !first {
-			b = append(b, ',')
-		}
-		first = false
-		b = append(b, "\"message\":"...)
+		b = append(b, ",\"message\":"...)
 		b = appendString(b, x.Message)
 	}
 	if len(x.Tags) != 0 {
-		if !first {
-			b = append(b, ',')
-		}
-		first = false
-		b = append(b, "\"tags\":"...)
+		b = append(b, ",\"tags\":"...)
 		if x.Tags == nil {
 			b = append(b, "null"...)
 		} else {
@@ -49,45 +34,25 @@ func (x *Event) appendJSON(b []byte) []byte {
 		}
 	}
 	if len(x.Labels) != 0 {
-		if !first {
-			b = append(b, ',')
-		}
-		first = false
-		b = append(b, "\"labels\":"...)
+		b = append(b, ",\"labels\":"...)
 		if x.Labels == nil {
 			b = append(b, "null"...)
 		} else {
 			b = appendStringMap(b, x.Labels)
 		}
 	}
-	if !first {
-		b = append(b, ',')
-	}
-	first = false
-	b = append(b, "\"event\":"...)
+	b = append(b, ",\"event\":"...)
 	b = (&x.Event).appendJSON(b)
 	if !(isZeroEndpoint(&x.Source)) {
-		if !first {
-			b = append(b, ',')
-		}
-		first = false
-		b = append(b, "\"source\":"...)
+		b = append(b, ",\"source\":"...)
 		b = (&x.Source).appendJSON(b)
 	}
 	if !(isZeroEndpoint(&x.Destination)) {
-		if !first {
-			b = append(b, ',')
-		}
-		first = false
-		b = append(b, "\"destination\":"...)
+		b = append(b, ",\"destination\":"...)
 		b = (&x.Destination).appendJSON(b)
 	}
 	if x.Client != nil {
-		if !first {
-			b = append(b, ',')
-		}
-		first = false
-		b = append(b, "\"client\":"...)
+		b = append(b, ",\"client\":"...)
 		if x.Client == nil {
 			b = append(b, "null"...)
 		} else {
@@ -95,27 +60,15 @@ func (x *Event) appendJSON(b []byte) []byte {
 		}
 	}
 	if !(isZeroNetwork(&x.Network)) {
-		if !first {
-			b = append(b, ',')
-		}
-		first = false
-		b = append(b, "\"network\":"...)
+		b = append(b, ",\"network\":"...)
 		b = (&x.Network).appendJSON(b)
 	}
 	if !(isZeroUser(&x.User)) {
-		if !first {
-			b = append(b, ',')
-		}
-		first = false
-		b = append(b, "\"user\":"...)
+		b = append(b, ",\"user\":"...)
 		b = (&x.User).appendJSON(b)
 	}
 	if x.UserAgent != nil {
-		if !first {
-			b = append(b, ',')
-		}
-		first = false
-		b = append(b, "\"user_agent\":"...)
+		b = append(b, ",\"user_agent\":"...)
 		if x.UserAgent == nil {
 			b = append(b, "null"...)
 		} else {
@@ -123,27 +76,15 @@ func (x *Event) appendJSON(b []byte) []byte {
 		}
 	}
 	if !(isZeroObserver(&x.Observer)) {
-		if !first {
-			b = append(b, ',')
-		}
-		first = false
-		b = append(b, "\"observer\":"...)
+		b = append(b, ",\"observer\":"...)
 		b = (&x.Observer).appendJSON(b)
 	}
 	if !(isZeroRelated(&x.Related)) {
-		if !first {
-			b = append(b, ',')
-		}
-		first = false
-		b = append(b, "\"related\":"...)
+		b = append(b, ",\"related\":"...)
 		b = (&x.Related).appendJSON(b)
 	}
 	if x.Rule != nil {
-		if !first {
-			b = append(b, ',')
-		}
-		first = false
-		b = append(b, "\"rule\":"...)
+		b = append(b, ",\"rule\":"...)
 		if x.Rule == nil {
 			b = append(b, "null"...)
 		} else {
@@ -151,11 +92,7 @@ func (x *Event) appendJSON(b []byte) []byte {
 		}
 	}
 	if x.Threat != nil {
-		if !first {
-			b = append(b, ',')
-		}
-		first = false
-		b = append(b, "\"threat\":"...)
+		b = append(b, ",\"threat\":"...)
 		if x.Threat == nil {
 			b = append(b, "null"...)
 		} else {
@@ -163,11 +100,7 @@ func (x *Event) appendJSON(b []byte) []byte {
 		}
 	}
 	if x.TLS != nil {
-		if !first {
-			b = append(b, ',')
-		}
-		first = false
-		b = append(b, "\"tls\":"...)
+		b = append(b, ",\"tls\":"...)
 		if x.TLS == nil {
 			b = append(b, "null"...)
 		} else {
@@ -175,11 +108,7 @@ func (x *Event) appendJSON(b []byte) []byte {
 		}
 	}
 	if x.DNS != nil {
-		if !first {
-			b = append(b, ',')
-		}
-		first = false
-		b = append(b, "\"dns\":"...)
+		b = append(b, ",\"dns\":"...)
 		if x.DNS == nil {
 			b = append(b, "null"...)
 		} else {
@@ -187,11 +116,7 @@ func (x *Event) appendJSON(b []byte) []byte {
 		}
 	}
 	if x.HTTP != nil {
-		if !first {
-			b = append(b, ',')
-		}
-		first = false
-		b = append(b, "\"http\":"...)
+		b = append(b, ",\"http\":"...)
 		if x.HTTP == nil {
 			b = append(b, "null"...)
 		} else {
@@ -199,11 +124,7 @@ func (x *Event) appendJSON(b []byte) []byte {
 		}
 	}
 	if x.URL != nil {
-		if !first {
-			b = append(b, ',')
-		}
-		first = false
-		b = append(b, "\"url\":"...)
+		b = append(b, ",\"url\":"...)
 		if x.URL == nil {
 			b = append(b, "null"...)
 		} else {
@@ -211,11 +132,7 @@ func (x *Event) appendJSON(b []byte) []byte {
 		}
 	}
 	if !(isZeroBorderwatch(&x.Borderwatch)) {
-		if !first {
-			b = append(b, ',')
-		}
-		first = false
-		b = append(b, "\"borderwatch\":"...)
+		b = append(b, ",\"borderwatch\":"...)
 		b = (&x.Borderwatch).appendJSON(b)
 	}
 	return append(b, '}')
@@ -226,19 +143,17 @@ func (x *EventMeta) appendJSON(b []byte) []byte {
 	first := true
 	_ = first
 	if len(x.Kind) != 0 {
-		if !first {
-			b = append(b, ',')
-		}
-		first = false
 		b = append(b, "\"kind\":"...)
+		first = false
 		b = appendString(b, x.Kind)
 	}
 	if len(x.Category) != 0 {
-		if !first {
-			b = append(b, ',')
+		if first {
+			b = append(b, "\"category\":"...)
+		} else {
+			b = append(b, ",\"category\":"...)
 		}
 		first = false
-		b = append(b, "\"category\":"...)
 		if x.Category == nil {
 			b = append(b, "null"...)
 		} else {
@@ -253,11 +168,12 @@ func (x *EventMeta) appendJSON(b []byte) []byte {
 		}
 	}
 	if len(x.Type) != 0 {
-		if !first {
-			b = append(b, ',')
+		if first {
+			b = append(b, "\"type\":"...)
+		} else {
+			b = append(b, ",\"type\":"...)
 		}
 		first = false
-		b = append(b, "\"type\":"...)
 		if x.Type == nil {
 			b = append(b, "null"...)
 		} else {
@@ -272,123 +188,138 @@ func (x *EventMeta) appendJSON(b []byte) []byte {
 		}
 	}
 	if len(x.Action) != 0 {
-		if !first {
-			b = append(b, ',')
+		if first {
+			b = append(b, "\"action\":"...)
+		} else {
+			b = append(b, ",\"action\":"...)
 		}
 		first = false
-		b = append(b, "\"action\":"...)
 		b = appendString(b, x.Action)
 	}
 	if len(x.Outcome) != 0 {
-		if !first {
-			b = append(b, ',')
+		if first {
+			b = append(b, "\"outcome\":"...)
+		} else {
+			b = append(b, ",\"outcome\":"...)
 		}
 		first = false
-		b = append(b, "\"outcome\":"...)
 		b = appendString(b, x.Outcome)
 	}
 	if len(x.Reason) != 0 {
-		if !first {
-			b = append(b, ',')
+		if first {
+			b = append(b, "\"reason\":"...)
+		} else {
+			b = append(b, ",\"reason\":"...)
 		}
 		first = false
-		b = append(b, "\"reason\":"...)
 		b = appendString(b, x.Reason)
 	}
 	if len(x.Code) != 0 {
-		if !first {
-			b = append(b, ',')
+		if first {
+			b = append(b, "\"code\":"...)
+		} else {
+			b = append(b, ",\"code\":"...)
 		}
 		first = false
-		b = append(b, "\"code\":"...)
 		b = appendString(b, x.Code)
 	}
 	if len(x.Dataset) != 0 {
-		if !first {
-			b = append(b, ',')
+		if first {
+			b = append(b, "\"dataset\":"...)
+		} else {
+			b = append(b, ",\"dataset\":"...)
 		}
 		first = false
-		b = append(b, "\"dataset\":"...)
 		b = appendString(b, x.Dataset)
 	}
 	if len(x.Module) != 0 {
-		if !first {
-			b = append(b, ',')
+		if first {
+			b = append(b, "\"module\":"...)
+		} else {
+			b = append(b, ",\"module\":"...)
 		}
 		first = false
-		b = append(b, "\"module\":"...)
 		b = appendString(b, x.Module)
 	}
 	if len(x.Provider) != 0 {
-		if !first {
-			b = append(b, ',')
+		if first {
+			b = append(b, "\"provider\":"...)
+		} else {
+			b = append(b, ",\"provider\":"...)
 		}
 		first = false
-		b = append(b, "\"provider\":"...)
 		b = appendString(b, x.Provider)
 	}
 	if len(x.ID) != 0 {
-		if !first {
-			b = append(b, ',')
+		if first {
+			b = append(b, "\"id\":"...)
+		} else {
+			b = append(b, ",\"id\":"...)
 		}
 		first = false
-		b = append(b, "\"id\":"...)
 		b = appendString(b, x.ID)
 	}
 	if x.Severity != 0 {
-		if !first {
-			b = append(b, ',')
+		if first {
+			b = append(b, "\"severity\":"...)
+		} else {
+			b = append(b, ",\"severity\":"...)
 		}
 		first = false
-		b = append(b, "\"severity\":"...)
 		b = appendInt(b, int64(x.Severity))
 	}
 	if x.RiskScore != 0 {
-		if !first {
-			b = append(b, ',')
+		if first {
+			b = append(b, "\"risk_score\":"...)
+		} else {
+			b = append(b, ",\"risk_score\":"...)
 		}
 		first = false
-		b = append(b, "\"risk_score\":"...)
 		b = appendFloat(b, x.RiskScore)
 	}
 	if !(x.Start.IsZero()) {
-		if !first {
-			b = append(b, ',')
+		if first {
+			b = append(b, "\"start\":"...)
+		} else {
+			b = append(b, ",\"start\":"...)
 		}
 		first = false
-		b = append(b, "\"start\":"...)
 		b = appendTime(b, x.Start)
 	}
 	if !(x.End.IsZero()) {
-		if !first {
-			b = append(b, ',')
+		if first {
+			b = append(b, "\"end\":"...)
+		} else {
+			b = append(b, ",\"end\":"...)
 		}
 		first = false
-		b = append(b, "\"end\":"...)
 		b = appendTime(b, x.End)
 	}
 	if x.Duration != 0 {
-		if !first {
-			b = append(b, ',')
+		if first {
+			b = append(b, "\"duration\":"...)
+		} else {
+			b = append(b, ",\"duration\":"...)
 		}
 		first = false
-		b = append(b, "\"duration\":"...)
 		b = appendInt(b, int64(x.Duration))
 	}
 	if len(x.Timezone) != 0 {
-		if !first {
-			b = append(b, ',')
+		if first {
+			b = append(b, "\"timezone\":"...)
+		} else {
+			b = append(b, ",\"timezone\":"...)
 		}
 		first = false
-		b = append(b, "\"timezone\":"...)
 		b = appendString(b, x.Timezone)
 	}
 	if len(x.Original) != 0 {
-		if !first {
-			b = append(b, ',')
+		if first {
+			b = append(b, "\"original\":"...)
+		} else {
+			b = append(b, ",\"original\":"...)
 		}
 		first = false
-		b = append(b, "\"original\":"...)
 		b = appendString(b, x.Original)
 	}
 	return append(b, '}')
@@ -399,67 +330,71 @@ func (x *Endpoint) appendJSON(b []byte) []byte {
 	first := true
 	_ = first
 	if len(x.Address) != 0 {
-		if !first {
-			b = append(b, ',')
-		}
-		first = false
 		b = append(b, "\"address\":"...)
+		first = false
 		b = appendString(b, x.Address)
 	}
 	if !(x.IP == (netip.Addr{})) {
-		if !first {
-			b = append(b, ',')
+		if first {
+			b = append(b, "\"ip\":"...)
+		} else {
+			b = append(b, ",\"ip\":"...)
 		}
 		first = false
-		b = append(b, "\"ip\":"...)
 		b = appendAddr(b, x.IP)
 	}
 	if x.Port != 0 {
-		if !first {
-			b = append(b, ',')
+		if first {
+			b = append(b, "\"port\":"...)
+		} else {
+			b = append(b, ",\"port\":"...)
 		}
 		first = false
-		b = append(b, "\"port\":"...)
 		b = appendUint(b, uint64(x.Port))
 	}
 	if len(x.MAC) != 0 {
-		if !first {
-			b = append(b, ',')
+		if first {
+			b = append(b, "\"mac\":"...)
+		} else {
+			b = append(b, ",\"mac\":"...)
 		}
 		first = false
-		b = append(b, "\"mac\":"...)
 		b = appendString(b, x.MAC)
 	}
 	if len(x.Domain) != 0 {
-		if !first {
-			b = append(b, ',')
+		if first {
+			b = append(b, "\"domain\":"...)
+		} else {
+			b = append(b, ",\"domain\":"...)
 		}
 		first = false
-		b = append(b, "\"domain\":"...)
 		b = appendString(b, x.Domain)
 	}
 	if x.Bytes != 0 {
-		if !first {
-			b = append(b, ',')
+		if first {
+			b = append(b, "\"bytes\":"...)
+		} else {
+			b = append(b, ",\"bytes\":"...)
 		}
 		first = false
-		b = append(b, "\"bytes\":"...)
 		b = appendUint(b, uint64(x.Bytes))
 	}
 	if x.Packets != 0 {
-		if !first {
-			b = append(b, ',')
+		if first {
+			b = append(b, "\"packets\":"...)
+		} else {
+			b = append(b, ",\"packets\":"...)
 		}
 		first = false
-		b = append(b, "\"packets\":"...)
 		b = appendUint(b, uint64(x.Packets))
 	}
 	if x.NAT != nil {
-		if !first {
-			b = append(b, ',')
+		if first {
+			b = append(b, "\"nat\":"...)
+		} else {
+			b = append(b, ",\"nat\":"...)
 		}
 		first = false
-		b = append(b, "\"nat\":"...)
 		if x.NAT == nil {
 			b = append(b, "null"...)
 		} else {
@@ -467,11 +402,12 @@ func (x *Endpoint) appendJSON(b []byte) []byte {
 		}
 	}
 	if x.Geo != nil {
-		if !first {
-			b = append(b, ',')
+		if first {
+			b = append(b, "\"geo\":"...)
+		} else {
+			b = append(b, ",\"geo\":"...)
 		}
 		first = false
-		b = append(b, "\"geo\":"...)
 		if x.Geo == nil {
 			b = append(b, "null"...)
 		} else {
@@ -479,11 +415,12 @@ func (x *Endpoint) appendJSON(b []byte) []byte {
 		}
 	}
 	if x.AS != nil {
-		if !first {
-			b = append(b, ',')
+		if first {
+			b = append(b, "\"as\":"...)
+		} else {
+			b = append(b, ",\"as\":"...)
 		}
 		first = false
-		b = append(b, "\"as\":"...)
 		if x.AS == nil {
 			b = append(b, "null"...)
 		} else {
@@ -498,83 +435,89 @@ func (x *Network) appendJSON(b []byte) []byte {
 	first := true
 	_ = first
 	if len(x.Transport) != 0 {
-		if !first {
-			b = append(b, ',')
-		}
-		first = false
 		b = append(b, "\"transport\":"...)
+		first = false
 		b = appendString(b, x.Transport)
 	}
 	if len(x.Protocol) != 0 {
-		if !first {
-			b = append(b, ',')
+		if first {
+			b = append(b, "\"protocol\":"...)
+		} else {
+			b = append(b, ",\"protocol\":"...)
 		}
 		first = false
-		b = append(b, "\"protocol\":"...)
 		b = appendString(b, x.Protocol)
 	}
 	if len(x.Type) != 0 {
-		if !first {
-			b = append(b, ',')
+		if first {
+			b = append(b, "\"type\":"...)
+		} else {
+			b = append(b, ",\"type\":"...)
 		}
 		first = false
-		b = append(b, "\"type\":"...)
 		b = appendString(b, x.Type)
 	}
 	if len(x.IANANumber) != 0 {
-		if !first {
-			b = append(b, ',')
+		if first {
+			b = append(b, "\"iana_number\":"...)
+		} else {
+			b = append(b, ",\"iana_number\":"...)
 		}
 		first = false
-		b = append(b, "\"iana_number\":"...)
 		b = appendString(b, x.IANANumber)
 	}
 	if len(x.CommunityID) != 0 {
-		if !first {
-			b = append(b, ',')
+		if first {
+			b = append(b, "\"community_id\":"...)
+		} else {
+			b = append(b, ",\"community_id\":"...)
 		}
 		first = false
-		b = append(b, "\"community_id\":"...)
 		b = appendString(b, x.CommunityID)
 	}
 	if len(x.Direction) != 0 {
-		if !first {
-			b = append(b, ',')
+		if first {
+			b = append(b, "\"direction\":"...)
+		} else {
+			b = append(b, ",\"direction\":"...)
 		}
 		first = false
-		b = append(b, "\"direction\":"...)
 		b = appendString(b, x.Direction)
 	}
 	if len(x.Application) != 0 {
-		if !first {
-			b = append(b, ',')
+		if first {
+			b = append(b, "\"application\":"...)
+		} else {
+			b = append(b, ",\"application\":"...)
 		}
 		first = false
-		b = append(b, "\"application\":"...)
 		b = appendString(b, x.Application)
 	}
 	if x.Bytes != 0 {
-		if !first {
-			b = append(b, ',')
+		if first {
+			b = append(b, "\"bytes\":"...)
+		} else {
+			b = append(b, ",\"bytes\":"...)
 		}
 		first = false
-		b = append(b, "\"bytes\":"...)
 		b = appendUint(b, uint64(x.Bytes))
 	}
 	if x.Packets != 0 {
-		if !first {
-			b = append(b, ',')
+		if first {
+			b = append(b, "\"packets\":"...)
+		} else {
+			b = append(b, ",\"packets\":"...)
 		}
 		first = false
-		b = append(b, "\"packets\":"...)
 		b = appendUint(b, uint64(x.Packets))
 	}
 	if x.VLAN != nil {
-		if !first {
-			b = append(b, ',')
+		if first {
+			b = append(b, "\"vlan\":"...)
+		} else {
+			b = append(b, ",\"vlan\":"...)
 		}
 		first = false
-		b = append(b, "\"vlan\":"...)
 		if x.VLAN == nil {
 			b = append(b, "null"...)
 		} else {
@@ -589,51 +532,53 @@ func (x *User) appendJSON(b []byte) []byte {
 	first := true
 	_ = first
 	if len(x.Name) != 0 {
-		if !first {
-			b = append(b, ',')
-		}
-		first = false
 		b = append(b, "\"name\":"...)
+		first = false
 		b = appendString(b, x.Name)
 	}
 	if len(x.Domain) != 0 {
-		if !first {
-			b = append(b, ',')
+		if first {
+			b = append(b, "\"domain\":"...)
+		} else {
+			b = append(b, ",\"domain\":"...)
 		}
 		first = false
-		b = append(b, "\"domain\":"...)
 		b = appendString(b, x.Domain)
 	}
 	if len(x.Email) != 0 {
-		if !first {
-			b = append(b, ',')
+		if first {
+			b = append(b, "\"email\":"...)
+		} else {
+			b = append(b, ",\"email\":"...)
 		}
 		first = false
-		b = append(b, "\"email\":"...)
 		b = appendString(b, x.Email)
 	}
 	if len(x.ID) != 0 {
-		if !first {
-			b = append(b, ',')
+		if first {
+			b = append(b, "\"id\":"...)
+		} else {
+			b = append(b, ",\"id\":"...)
 		}
 		first = false
-		b = append(b, "\"id\":"...)
 		b = appendString(b, x.ID)
 	}
 	if len(x.FullName) != 0 {
-		if !first {
-			b = append(b, ',')
+		if first {
+			b = append(b, "\"full_name\":"...)
+		} else {
+			b = append(b, ",\"full_name\":"...)
 		}
 		first = false
-		b = append(b, "\"full_name\":"...)
 		b = appendString(b, x.FullName)
 	}
 	if len(x.Roles) != 0 {
-		if !first {
-			b = append(b, ',')
+		if first {
+			b = append(b, "\"roles\":"...)
+		} else {
+			b = append(b, ",\"roles\":"...)
 		}
 		first = false
-		b = append(b, "\"roles\":"...)
 		if x.Roles == nil {
 			b = append(b, "null"...)
 		} else {
@@ -655,11 +600,8 @@ func (x *UserAgent) appendJSON(b []byte) []byte {
 	first := true
 	_ = first
 	if len(x.Original) != 0 {
-		if !first {
-			b = append(b, ',')
-		}
-		first = false
 		b = append(b, "\"original\":"...)
+		first = false
 		b = appendString(b, x.Original)
 	}
 	return append(b, '}')
@@ -670,67 +612,71 @@ func (x *Observer) appendJSON(b []byte) []byte {
 	first := true
 	_ = first
 	if len(x.Hostname) != 0 {
-		if !first {
-			b = append(b, ',')
-		}
-		first = false
 		b = append(b, "\"hostname\":"...)
+		first = false
 		b = appendString(b, x.Hostname)
 	}
 	if len(x.Name) != 0 {
-		if !first {
-			b = append(b, ',')
+		if first {
+			b = append(b, "\"name\":"...)
+		} else {
+			b = append(b, ",\"name\":"...)
 		}
 		first = false
-		b = append(b, "\"name\":"...)
 		b = appendString(b, x.Name)
 	}
 	if len(x.Type) != 0 {
-		if !first {
-			b = append(b, ',')
+		if first {
+			b = append(b, "\"type\":"...)
+		} else {
+			b = append(b, ",\"type\":"...)
 		}
 		first = false
-		b = append(b, "\"type\":"...)
 		b = appendString(b, x.Type)
 	}
 	if len(x.Vendor) != 0 {
-		if !first {
-			b = append(b, ',')
+		if first {
+			b = append(b, "\"vendor\":"...)
+		} else {
+			b = append(b, ",\"vendor\":"...)
 		}
 		first = false
-		b = append(b, "\"vendor\":"...)
 		b = appendString(b, x.Vendor)
 	}
 	if len(x.Product) != 0 {
-		if !first {
-			b = append(b, ',')
+		if first {
+			b = append(b, "\"product\":"...)
+		} else {
+			b = append(b, ",\"product\":"...)
 		}
 		first = false
-		b = append(b, "\"product\":"...)
 		b = appendString(b, x.Product)
 	}
 	if len(x.Version) != 0 {
-		if !first {
-			b = append(b, ',')
+		if first {
+			b = append(b, "\"version\":"...)
+		} else {
+			b = append(b, ",\"version\":"...)
 		}
 		first = false
-		b = append(b, "\"version\":"...)
 		b = appendString(b, x.Version)
 	}
 	if len(x.SerialNumber) != 0 {
-		if !first {
-			b = append(b, ',')
+		if first {
+			b = append(b, "\"serial_number\":"...)
+		} else {
+			b = append(b, ",\"serial_number\":"...)
 		}
 		first = false
-		b = append(b, "\"serial_number\":"...)
 		b = appendString(b, x.SerialNumber)
 	}
 	if len(x.IP) != 0 {
-		if !first {
-			b = append(b, ',')
+		if first {
+			b = append(b, "\"ip\":"...)
+		} else {
+			b = append(b, ",\"ip\":"...)
 		}
 		first = false
-		b = append(b, "\"ip\":"...)
 		if x.IP == nil {
 			b = append(b, "null"...)
 		} else {
@@ -745,11 +691,12 @@ func (x *Observer) appendJSON(b []byte) []byte {
 		}
 	}
 	if x.Ingress != nil {
-		if !first {
-			b = append(b, ',')
+		if first {
+			b = append(b, "\"ingress\":"...)
+		} else {
+			b = append(b, ",\"ingress\":"...)
 		}
 		first = false
-		b = append(b, "\"ingress\":"...)
 		if x.Ingress == nil {
 			b = append(b, "null"...)
 		} else {
@@ -764,11 +711,8 @@ func (x *Related) appendJSON(b []byte) []byte {
 	first := true
 	_ = first
 	if len(x.IP) != 0 {
-		if !first {
-			b = append(b, ',')
-		}
-		first = false
 		b = append(b, "\"ip\":"...)
+		first = false
 		if x.IP == nil {
 			b = append(b, "null"...)
 		} else {
@@ -783,11 +727,12 @@ func (x *Related) appendJSON(b []byte) []byte {
 		}
 	}
 	if len(x.User) != 0 {
-		if !first {
-			b = append(b, ',')
+		if first {
+			b = append(b, "\"user\":"...)
+		} else {
+			b = append(b, ",\"user\":"...)
 		}
 		first = false
-		b = append(b, "\"user\":"...)
 		if x.User == nil {
 			b = append(b, "null"...)
 		} else {
@@ -802,11 +747,12 @@ func (x *Related) appendJSON(b []byte) []byte {
 		}
 	}
 	if len(x.Hosts) != 0 {
-		if !first {
-			b = append(b, ',')
+		if first {
+			b = append(b, "\"hosts\":"...)
+		} else {
+			b = append(b, ",\"hosts\":"...)
 		}
 		first = false
-		b = append(b, "\"hosts\":"...)
 		if x.Hosts == nil {
 			b = append(b, "null"...)
 		} else {
@@ -828,59 +774,62 @@ func (x *RuleInfo) appendJSON(b []byte) []byte {
 	first := true
 	_ = first
 	if len(x.ID) != 0 {
-		if !first {
-			b = append(b, ',')
-		}
-		first = false
 		b = append(b, "\"id\":"...)
+		first = false
 		b = appendString(b, x.ID)
 	}
 	if len(x.Name) != 0 {
-		if !first {
-			b = append(b, ',')
+		if first {
+			b = append(b, "\"name\":"...)
+		} else {
+			b = append(b, ",\"name\":"...)
 		}
 		first = false
-		b = append(b, "\"name\":"...)
 		b = appendString(b, x.Name)
 	}
 	if len(x.Description) != 0 {
-		if !first {
-			b = append(b, ',')
+		if first {
+			b = append(b, "\"description\":"...)
+		} else {
+			b = append(b, ",\"description\":"...)
 		}
 		first = false
-		b = append(b, "\"description\":"...)
 		b = appendString(b, x.Description)
 	}
 	if len(x.Version) != 0 {
-		if !first {
-			b = append(b, ',')
+		if first {
+			b = append(b, "\"version\":"...)
+		} else {
+			b = append(b, ",\"version\":"...)
 		}
 		first = false
-		b = append(b, "\"version\":"...)
 		b = appendString(b, x.Version)
 	}
 	if len(x.Category) != 0 {
-		if !first {
-			b = append(b, ',')
+		if first {
+			b = append(b, "\"category\":"...)
+		} else {
+			b = append(b, ",\"category\":"...)
 		}
 		first = false
-		b = append(b, "\"category\":"...)
 		b = appendString(b, x.Category)
 	}
 	if len(x.Ruleset) != 0 {
-		if !first {
-			b = append(b, ',')
+		if first {
+			b = append(b, "\"ruleset\":"...)
+		} else {
+			b = append(b, ",\"ruleset\":"...)
 		}
 		first = false
-		b = append(b, "\"ruleset\":"...)
 		b = appendString(b, x.Ruleset)
 	}
 	if len(x.Reference) != 0 {
-		if !first {
-			b = append(b, ',')
+		if first {
+			b = append(b, "\"reference\":"...)
+		} else {
+			b = append(b, ",\"reference\":"...)
 		}
 		first = false
-		b = append(b, "\"reference\":"...)
 		b = appendString(b, x.Reference)
 	}
 	return append(b, '}')
@@ -891,27 +840,26 @@ func (x *Threat) appendJSON(b []byte) []byte {
 	first := true
 	_ = first
 	if len(x.Framework) != 0 {
-		if !first {
-			b = append(b, ',')
-		}
-		first = false
 		b = append(b, "\"framework\":"...)
+		first = false
 		b = appendString(b, x.Framework)
 	}
 	if !(isZeroThreatEntity(&x.Tactic)) {
-		if !first {
-			b = append(b, ',')
+		if first {
+			b = append(b, "\"tactic\":"...)
+		} else {
+			b = append(b, ",\"tactic\":"...)
 		}
 		first = false
-		b = append(b, "\"tactic\":"...)
 		b = (&x.Tactic).appendJSON(b)
 	}
 	if !(isZeroThreatEntity(&x.Technique)) {
-		if !first {
-			b = append(b, ',')
+		if first {
+			b = append(b, "\"technique\":"...)
+		} else {
+			b = append(b, ",\"technique\":"...)
 		}
 		first = false
-		b = append(b, "\"technique\":"...)
 		b = (&x.Technique).appendJSON(b)
 	}
 	return append(b, '}')
@@ -922,51 +870,53 @@ func (x *TLS) appendJSON(b []byte) []byte {
 	first := true
 	_ = first
 	if len(x.Version) != 0 {
-		if !first {
-			b = append(b, ',')
-		}
-		first = false
 		b = append(b, "\"version\":"...)
+		first = false
 		b = appendString(b, x.Version)
 	}
 	if len(x.VersionProtocol) != 0 {
-		if !first {
-			b = append(b, ',')
+		if first {
+			b = append(b, "\"version_protocol\":"...)
+		} else {
+			b = append(b, ",\"version_protocol\":"...)
 		}
 		first = false
-		b = append(b, "\"version_protocol\":"...)
 		b = appendString(b, x.VersionProtocol)
 	}
 	if len(x.Cipher) != 0 {
-		if !first {
-			b = append(b, ',')
+		if first {
+			b = append(b, "\"cipher\":"...)
+		} else {
+			b = append(b, ",\"cipher\":"...)
 		}
 		first = false
-		b = append(b, "\"cipher\":"...)
 		b = appendString(b, x.Cipher)
 	}
 	if x.Established {
-		if !first {
-			b = append(b, ',')
+		if first {
+			b = append(b, "\"established\":"...)
+		} else {
+			b = append(b, ",\"established\":"...)
 		}
 		first = false
-		b = append(b, "\"established\":"...)
 		b = appendBool(b, x.Established)
 	}
 	if len(x.NextProtocol) != 0 {
-		if !first {
-			b = append(b, ',')
+		if first {
+			b = append(b, "\"next_protocol\":"...)
+		} else {
+			b = append(b, ",\"next_protocol\":"...)
 		}
 		first = false
-		b = append(b, "\"next_protocol\":"...)
 		b = appendString(b, x.NextProtocol)
 	}
 	if x.Client != nil {
-		if !first {
-			b = append(b, ',')
+		if first {
+			b = append(b, "\"client\":"...)
+		} else {
+			b = append(b, ",\"client\":"...)
 		}
 		first = false
-		b = append(b, "\"client\":"...)
 		if x.Client == nil {
 			b = append(b, "null"...)
 		} else {
@@ -974,11 +924,12 @@ func (x *TLS) appendJSON(b []byte) []byte {
 		}
 	}
 	if x.Server != nil {
-		if !first {
-			b = append(b, ',')
+		if first {
+			b = append(b, "\"server\":"...)
+		} else {
+			b = append(b, ",\"server\":"...)
 		}
 		first = false
-		b = append(b, "\"server\":"...)
 		if x.Server == nil {
 			b = append(b, "null"...)
 		} else {
@@ -993,43 +944,44 @@ func (x *DNS) appendJSON(b []byte) []byte {
 	first := true
 	_ = first
 	if len(x.ID) != 0 {
-		if !first {
-			b = append(b, ',')
-		}
-		first = false
 		b = append(b, "\"id\":"...)
+		first = false
 		b = appendString(b, x.ID)
 	}
 	if len(x.Type) != 0 {
-		if !first {
-			b = append(b, ',')
+		if first {
+			b = append(b, "\"type\":"...)
+		} else {
+			b = append(b, ",\"type\":"...)
 		}
 		first = false
-		b = append(b, "\"type\":"...)
 		b = appendString(b, x.Type)
 	}
 	if len(x.OpCode) != 0 {
-		if !first {
-			b = append(b, ',')
+		if first {
+			b = append(b, "\"op_code\":"...)
+		} else {
+			b = append(b, ",\"op_code\":"...)
 		}
 		first = false
-		b = append(b, "\"op_code\":"...)
 		b = appendString(b, x.OpCode)
 	}
 	if len(x.ResponseCode) != 0 {
-		if !first {
-			b = append(b, ',')
+		if first {
+			b = append(b, "\"response_code\":"...)
+		} else {
+			b = append(b, ",\"response_code\":"...)
 		}
 		first = false
-		b = append(b, "\"response_code\":"...)
 		b = appendString(b, x.ResponseCode)
 	}
 	if len(x.HeaderFlags) != 0 {
-		if !first {
-			b = append(b, ',')
+		if first {
+			b = append(b, "\"header_flags\":"...)
+		} else {
+			b = append(b, ",\"header_flags\":"...)
 		}
 		first = false
-		b = append(b, "\"header_flags\":"...)
 		if x.HeaderFlags == nil {
 			b = append(b, "null"...)
 		} else {
@@ -1044,11 +996,12 @@ func (x *DNS) appendJSON(b []byte) []byte {
 		}
 	}
 	if x.Question != nil {
-		if !first {
-			b = append(b, ',')
+		if first {
+			b = append(b, "\"question\":"...)
+		} else {
+			b = append(b, ",\"question\":"...)
 		}
 		first = false
-		b = append(b, "\"question\":"...)
 		if x.Question == nil {
 			b = append(b, "null"...)
 		} else {
@@ -1056,11 +1009,12 @@ func (x *DNS) appendJSON(b []byte) []byte {
 		}
 	}
 	if len(x.Answers) != 0 {
-		if !first {
-			b = append(b, ',')
+		if first {
+			b = append(b, "\"answers\":"...)
+		} else {
+			b = append(b, ",\"answers\":"...)
 		}
 		first = false
-		b = append(b, "\"answers\":"...)
 		if x.Answers == nil {
 			b = append(b, "null"...)
 		} else {
@@ -1075,11 +1029,12 @@ func (x *DNS) appendJSON(b []byte) []byte {
 		}
 	}
 	if len(x.ResolvedIP) != 0 {
-		if !first {
-			b = append(b, ',')
+		if first {
+			b = append(b, "\"resolved_ip\":"...)
+		} else {
+			b = append(b, ",\"resolved_ip\":"...)
 		}
 		first = false
-		b = append(b, "\"resolved_ip\":"...)
 		if x.ResolvedIP == nil {
 			b = append(b, "null"...)
 		} else {
@@ -1101,19 +1056,17 @@ func (x *HTTP) appendJSON(b []byte) []byte {
 	first := true
 	_ = first
 	if len(x.Version) != 0 {
-		if !first {
-			b = append(b, ',')
-		}
-		first = false
 		b = append(b, "\"version\":"...)
+		first = false
 		b = appendString(b, x.Version)
 	}
 	if x.Request != nil {
-		if !first {
-			b = append(b, ',')
+		if first {
+			b = append(b, "\"request\":"...)
+		} else {
+			b = append(b, ",\"request\":"...)
 		}
 		first = false
-		b = append(b, "\"request\":"...)
 		if x.Request == nil {
 			b = append(b, "null"...)
 		} else {
@@ -1121,11 +1074,12 @@ func (x *HTTP) appendJSON(b []byte) []byte {
 		}
 	}
 	if x.Response != nil {
-		if !first {
-			b = append(b, ',')
+		if first {
+			b = append(b, "\"response\":"...)
+		} else {
+			b = append(b, ",\"response\":"...)
 		}
 		first = false
-		b = append(b, "\"response\":"...)
 		if x.Response == nil {
 			b = append(b, "null"...)
 		} else {
@@ -1140,35 +1094,35 @@ func (x *URL) appendJSON(b []byte) []byte {
 	first := true
 	_ = first
 	if len(x.Original) != 0 {
-		if !first {
-			b = append(b, ',')
-		}
-		first = false
 		b = append(b, "\"original\":"...)
+		first = false
 		b = appendString(b, x.Original)
 	}
 	if len(x.Domain) != 0 {
-		if !first {
-			b = append(b, ',')
+		if first {
+			b = append(b, "\"domain\":"...)
+		} else {
+			b = append(b, ",\"domain\":"...)
 		}
 		first = false
-		b = append(b, "\"domain\":"...)
 		b = appendString(b, x.Domain)
 	}
 	if len(x.Path) != 0 {
-		if !first {
-			b = append(b, ',')
+		if first {
+			b = append(b, "\"path\":"...)
+		} else {
+			b = append(b, ",\"path\":"...)
 		}
 		first = false
-		b = append(b, "\"path\":"...)
 		b = appendString(b, x.Path)
 	}
 	if len(x.Query) != 0 {
-		if !first {
-			b = append(b, ',')
+		if first {
+			b = append(b, "\"query\":"...)
+		} else {
+			b = append(b, ",\"query\":"...)
 		}
 		first = false
-		b = append(b, "\"query\":"...)
 		b = appendString(b, x.Query)
 	}
 	return append(b, '}')
@@ -1179,19 +1133,17 @@ func (x *Borderwatch) appendJSON(b []byte) []byte {
 	first := true
 	_ = first
 	if len(x.ID) != 0 {
-		if !first {
-			b = append(b, ',')
-		}
-		first = false
 		b = append(b, "\"id\":"...)
+		first = false
 		b = appendString(b, x.ID)
 	}
 	if x.Input != nil {
-		if !first {
-			b = append(b, ',')
+		if first {
+			b = append(b, "\"input\":"...)
+		} else {
+			b = append(b, ",\"input\":"...)
 		}
 		first = false
-		b = append(b, "\"input\":"...)
 		if x.Input == nil {
 			b = append(b, "null"...)
 		} else {
@@ -1199,11 +1151,12 @@ func (x *Borderwatch) appendJSON(b []byte) []byte {
 		}
 	}
 	if x.App != nil {
-		if !first {
-			b = append(b, ',')
+		if first {
+			b = append(b, "\"app\":"...)
+		} else {
+			b = append(b, ",\"app\":"...)
 		}
 		first = false
-		b = append(b, "\"app\":"...)
 		if x.App == nil {
 			b = append(b, "null"...)
 		} else {
@@ -1211,11 +1164,12 @@ func (x *Borderwatch) appendJSON(b []byte) []byte {
 		}
 	}
 	if x.Flow != nil {
-		if !first {
-			b = append(b, ',')
+		if first {
+			b = append(b, "\"flow\":"...)
+		} else {
+			b = append(b, ",\"flow\":"...)
 		}
 		first = false
-		b = append(b, "\"flow\":"...)
 		if x.Flow == nil {
 			b = append(b, "null"...)
 		} else {
@@ -1223,11 +1177,12 @@ func (x *Borderwatch) appendJSON(b []byte) []byte {
 		}
 	}
 	if x.Auth != nil {
-		if !first {
-			b = append(b, ',')
+		if first {
+			b = append(b, "\"auth\":"...)
+		} else {
+			b = append(b, ",\"auth\":"...)
 		}
 		first = false
-		b = append(b, "\"auth\":"...)
 		if x.Auth == nil {
 			b = append(b, "null"...)
 		} else {
@@ -1235,11 +1190,12 @@ func (x *Borderwatch) appendJSON(b []byte) []byte {
 		}
 	}
 	if x.Vendor != nil {
-		if !first {
-			b = append(b, ',')
+		if first {
+			b = append(b, "\"vendor\":"...)
+		} else {
+			b = append(b, ",\"vendor\":"...)
 		}
 		first = false
-		b = append(b, "\"vendor\":"...)
 		if x.Vendor == nil {
 			b = append(b, "null"...)
 		} else {
@@ -1247,11 +1203,12 @@ func (x *Borderwatch) appendJSON(b []byte) []byte {
 		}
 	}
 	if x.Source != nil {
-		if !first {
-			b = append(b, ',')
+		if first {
+			b = append(b, "\"source\":"...)
+		} else {
+			b = append(b, ",\"source\":"...)
 		}
 		first = false
-		b = append(b, "\"source\":"...)
 		if x.Source == nil {
 			b = append(b, "null"...)
 		} else {
@@ -1259,11 +1216,12 @@ func (x *Borderwatch) appendJSON(b []byte) []byte {
 		}
 	}
 	if x.Destination != nil {
-		if !first {
-			b = append(b, ',')
+		if first {
+			b = append(b, "\"destination\":"...)
+		} else {
+			b = append(b, ",\"destination\":"...)
 		}
 		first = false
-		b = append(b, "\"destination\":"...)
 		if x.Destination == nil {
 			b = append(b, "null"...)
 		} else {
@@ -1271,11 +1229,12 @@ func (x *Borderwatch) appendJSON(b []byte) []byte {
 		}
 	}
 	if x.Alert != nil {
-		if !first {
-			b = append(b, ',')
+		if first {
+			b = append(b, "\"alert\":"...)
+		} else {
+			b = append(b, ",\"alert\":"...)
 		}
 		first = false
-		b = append(b, "\"alert\":"...)
 		if x.Alert == nil {
 			b = append(b, "null"...)
 		} else {
@@ -1290,19 +1249,17 @@ func (x *NAT) appendJSON(b []byte) []byte {
 	first := true
 	_ = first
 	if !(x.IP == (netip.Addr{})) {
-		if !first {
-			b = append(b, ',')
-		}
-		first = false
 		b = append(b, "\"ip\":"...)
+		first = false
 		b = appendAddr(b, x.IP)
 	}
 	if x.Port != 0 {
-		if !first {
-			b = append(b, ',')
+		if first {
+			b = append(b, "\"port\":"...)
+		} else {
+			b = append(b, ",\"port\":"...)
 		}
 		first = false
-		b = append(b, "\"port\":"...)
 		b = appendUint(b, uint64(x.Port))
 	}
 	return append(b, '}')
@@ -1313,75 +1270,80 @@ func (x *Geo) appendJSON(b []byte) []byte {
 	first := true
 	_ = first
 	if len(x.ContinentCode) != 0 {
-		if !first {
-			b = append(b, ',')
-		}
-		first = false
 		b = append(b, "\"continent_code\":"...)
+		first = false
 		b = appendString(b, x.ContinentCode)
 	}
 	if len(x.CountryISOCode) != 0 {
-		if !first {
-			b = append(b, ',')
+		if first {
+			b = append(b, "\"country_iso_code\":"...)
+		} else {
+			b = append(b, ",\"country_iso_code\":"...)
 		}
 		first = false
-		b = append(b, "\"country_iso_code\":"...)
 		b = appendString(b, x.CountryISOCode)
 	}
 	if len(x.CountryName) != 0 {
-		if !first {
-			b = append(b, ',')
+		if first {
+			b = append(b, "\"country_name\":"...)
+		} else {
+			b = append(b, ",\"country_name\":"...)
 		}
 		first = false
-		b = append(b, "\"country_name\":"...)
 		b = appendString(b, x.CountryName)
 	}
 	if len(x.RegionISOCode) != 0 {
-		if !first {
-			b = append(b, ',')
+		if first {
+			b = append(b, "\"region_iso_code\":"...)
+		} else {
+			b = append(b, ",\"region_iso_code\":"...)
 		}
 		first = false
-		b = append(b, "\"region_iso_code\":"...)
 		b = appendString(b, x.RegionISOCode)
 	}
 	if len(x.RegionName) != 0 {
-		if !first {
-			b = append(b, ',')
+		if first {
+			b = append(b, "\"region_name\":"...)
+		} else {
+			b = append(b, ",\"region_name\":"...)
 		}
 		first = false
-		b = append(b, "\"region_name\":"...)
 		b = appendString(b, x.RegionName)
 	}
 	if len(x.CityName) != 0 {
-		if !first {
-			b = append(b, ',')
+		if first {
+			b = append(b, "\"city_name\":"...)
+		} else {
+			b = append(b, ",\"city_name\":"...)
 		}
 		first = false
-		b = append(b, "\"city_name\":"...)
 		b = appendString(b, x.CityName)
 	}
 	if len(x.PostalCode) != 0 {
-		if !first {
-			b = append(b, ',')
+		if first {
+			b = append(b, "\"postal_code\":"...)
+		} else {
+			b = append(b, ",\"postal_code\":"...)
 		}
 		first = false
-		b = append(b, "\"postal_code\":"...)
 		b = appendString(b, x.PostalCode)
 	}
 	if len(x.Timezone) != 0 {
-		if !first {
-			b = append(b, ',')
+		if first {
+			b = append(b, "\"timezone\":"...)
+		} else {
+			b = append(b, ",\"timezone\":"...)
 		}
 		first = false
-		b = append(b, "\"timezone\":"...)
 		b = appendString(b, x.Timezone)
 	}
 	if x.Location != nil {
-		if !first {
-			b = append(b, ',')
+		if first {
+			b = append(b, "\"location\":"...)
+		} else {
+			b = append(b, ",\"location\":"...)
 		}
 		first = false
-		b = append(b, "\"location\":"...)
 		if x.Location == nil {
 			b = append(b, "null"...)
 		} else {
@@ -1389,19 +1351,21 @@ func (x *Geo) appendJSON(b []byte) []byte {
 		}
 	}
 	if x.AccuracyRadius != 0 {
-		if !first {
-			b = append(b, ',')
+		if first {
+			b = append(b, "\"accuracy_radius\":"...)
+		} else {
+			b = append(b, ",\"accuracy_radius\":"...)
 		}
 		first = false
-		b = append(b, "\"accuracy_radius\":"...)
 		b = appendUint(b, uint64(x.AccuracyRadius))
 	}
 	if x.CountryOnly {
-		if !first {
-			b = append(b, ',')
+		if first {
+			b = append(b, "\"country_only\":"...)
+		} else {
+			b = append(b, ",\"country_only\":"...)
 		}
 		first = false
-		b = append(b, "\"country_only\":"...)
 		b = appendBool(b, x.CountryOnly)
 	}
 	return append(b, '}')
@@ -1412,19 +1376,17 @@ func (x *AS) appendJSON(b []byte) []byte {
 	first := true
 	_ = first
 	if x.Number != 0 {
-		if !first {
-			b = append(b, ',')
-		}
-		first = false
 		b = append(b, "\"number\":"...)
+		first = false
 		b = appendUint(b, uint64(x.Number))
 	}
 	if !(isZeroOrganization(&x.Organization)) {
-		if !first {
-			b = append(b, ',')
+		if first {
+			b = append(b, "\"organization\":"...)
+		} else {
+			b = append(b, ",\"organization\":"...)
 		}
 		first = false
-		b = append(b, "\"organization\":"...)
 		b = (&x.Organization).appendJSON(b)
 	}
 	return append(b, '}')
@@ -1435,25 +1397,15 @@ func (x *VLAN) appendJSON(b []byte) []byte {
 	first := true
 	_ = first
 	if len(x.ID) != 0 {
-		if !first {
-			b = append(b, ',')
-		}
-		first = false
 		b = append(b, "\"id\":"...)
+		first = false
 		b = appendString(b, x.ID)
 	}
 	return append(b, '}')
 }
 
 func (x *Interface) appendJSON(b []byte) []byte {
-	b = append(b, '{')
-	first := true
-	_ = first
-	if !first {
-		b = append(b, ',')
-	}
-	first = false
-	b = append(b, "\"interface\":"...)
+	b = append(b, "{\"interface\":"...)
 	b = (&x.Interface).appendJSON(b)
 	return append(b, '}')
 }
@@ -1463,11 +1415,8 @@ func (x *ThreatEntity) appendJSON(b []byte) []byte {
 	first := true
 	_ = first
 	if len(x.ID) != 0 {
-		if !first {
-			b = append(b, ',')
-		}
-		first = false
 		b = append(b, "\"id\":"...)
+		first = false
 		if x.ID == nil {
 			b = append(b, "null"...)
 		} else {
@@ -1482,11 +1431,12 @@ func (x *ThreatEntity) appendJSON(b []byte) []byte {
 		}
 	}
 	if len(x.Name) != 0 {
-		if !first {
-			b = append(b, ',')
+		if first {
+			b = append(b, "\"name\":"...)
+		} else {
+			b = append(b, ",\"name\":"...)
 		}
 		first = false
-		b = append(b, "\"name\":"...)
 		if x.Name == nil {
 			b = append(b, "null"...)
 		} else {
@@ -1501,11 +1451,12 @@ func (x *ThreatEntity) appendJSON(b []byte) []byte {
 		}
 	}
 	if len(x.Reference) != 0 {
-		if !first {
-			b = append(b, ',')
+		if first {
+			b = append(b, "\"reference\":"...)
+		} else {
+			b = append(b, ",\"reference\":"...)
 		}
 		first = false
-		b = append(b, "\"reference\":"...)
 		if x.Reference == nil {
 			b = append(b, "null"...)
 		} else {
@@ -1527,35 +1478,35 @@ func (x *TLSClient) appendJSON(b []byte) []byte {
 	first := true
 	_ = first
 	if len(x.ServerName) != 0 {
-		if !first {
-			b = append(b, ',')
-		}
-		first = false
 		b = append(b, "\"server_name\":"...)
+		first = false
 		b = appendString(b, x.ServerName)
 	}
 	if len(x.JA3) != 0 {
-		if !first {
-			b = append(b, ',')
+		if first {
+			b = append(b, "\"ja3\":"...)
+		} else {
+			b = append(b, ",\"ja3\":"...)
 		}
 		first = false
-		b = append(b, "\"ja3\":"...)
 		b = appendString(b, x.JA3)
 	}
 	if len(x.JA4) != 0 {
-		if !first {
-			b = append(b, ',')
+		if first {
+			b = append(b, "\"ja4\":"...)
+		} else {
+			b = append(b, ",\"ja4\":"...)
 		}
 		first = false
-		b = append(b, "\"ja4\":"...)
 		b = appendString(b, x.JA4)
 	}
 	if len(x.SupportedCiphers) != 0 {
-		if !first {
-			b = append(b, ',')
+		if first {
+			b = append(b, "\"supported_ciphers\":"...)
+		} else {
+			b = append(b, ",\"supported_ciphers\":"...)
 		}
 		first = false
-		b = append(b, "\"supported_ciphers\":"...)
 		if x.SupportedCiphers == nil {
 			b = append(b, "null"...)
 		} else {
@@ -1570,11 +1521,12 @@ func (x *TLSClient) appendJSON(b []byte) []byte {
 		}
 	}
 	if len(x.ALPN) != 0 {
-		if !first {
-			b = append(b, ',')
+		if first {
+			b = append(b, "\"alpn\":"...)
+		} else {
+			b = append(b, ",\"alpn\":"...)
 		}
 		first = false
-		b = append(b, "\"alpn\":"...)
 		if x.ALPN == nil {
 			b = append(b, "null"...)
 		} else {
@@ -1596,51 +1548,53 @@ func (x *TLSServer) appendJSON(b []byte) []byte {
 	first := true
 	_ = first
 	if len(x.JA3S) != 0 {
-		if !first {
-			b = append(b, ',')
-		}
-		first = false
 		b = append(b, "\"ja3s\":"...)
+		first = false
 		b = appendString(b, x.JA3S)
 	}
 	if len(x.Subject) != 0 {
-		if !first {
-			b = append(b, ',')
+		if first {
+			b = append(b, "\"subject\":"...)
+		} else {
+			b = append(b, ",\"subject\":"...)
 		}
 		first = false
-		b = append(b, "\"subject\":"...)
 		b = appendString(b, x.Subject)
 	}
 	if len(x.Issuer) != 0 {
-		if !first {
-			b = append(b, ',')
+		if first {
+			b = append(b, "\"issuer\":"...)
+		} else {
+			b = append(b, ",\"issuer\":"...)
 		}
 		first = false
-		b = append(b, "\"issuer\":"...)
 		b = appendString(b, x.Issuer)
 	}
 	if len(x.NotBefore) != 0 {
-		if !first {
-			b = append(b, ',')
+		if first {
+			b = append(b, "\"not_before\":"...)
+		} else {
+			b = append(b, ",\"not_before\":"...)
 		}
 		first = false
-		b = append(b, "\"not_before\":"...)
 		b = appendString(b, x.NotBefore)
 	}
 	if len(x.NotAfter) != 0 {
-		if !first {
-			b = append(b, ',')
+		if first {
+			b = append(b, "\"not_after\":"...)
+		} else {
+			b = append(b, ",\"not_after\":"...)
 		}
 		first = false
-		b = append(b, "\"not_after\":"...)
 		b = appendString(b, x.NotAfter)
 	}
 	if x.Hash != nil {
-		if !first {
-			b = append(b, ',')
+		if first {
+			b = append(b, "\"hash\":"...)
+		} else {
+			b = append(b, ",\"hash\":"...)
 		}
 		first = false
-		b = append(b, "\"hash\":"...)
 		if x.Hash == nil {
 			b = append(b, "null"...)
 		} else {
@@ -1655,35 +1609,35 @@ func (x *DNSQuestion) appendJSON(b []byte) []byte {
 	first := true
 	_ = first
 	if len(x.Name) != 0 {
-		if !first {
-			b = append(b, ',')
-		}
-		first = false
 		b = append(b, "\"name\":"...)
+		first = false
 		b = appendString(b, x.Name)
 	}
 	if len(x.Type) != 0 {
-		if !first {
-			b = append(b, ',')
+		if first {
+			b = append(b, "\"type\":"...)
+		} else {
+			b = append(b, ",\"type\":"...)
 		}
 		first = false
-		b = append(b, "\"type\":"...)
 		b = appendString(b, x.Type)
 	}
 	if len(x.Class) != 0 {
-		if !first {
-			b = append(b, ',')
+		if first {
+			b = append(b, "\"class\":"...)
+		} else {
+			b = append(b, ",\"class\":"...)
 		}
 		first = false
-		b = append(b, "\"class\":"...)
 		b = appendString(b, x.Class)
 	}
 	if len(x.RegisteredDomain) != 0 {
-		if !first {
-			b = append(b, ',')
+		if first {
+			b = append(b, "\"registered_domain\":"...)
+		} else {
+			b = append(b, ",\"registered_domain\":"...)
 		}
 		first = false
-		b = append(b, "\"registered_domain\":"...)
 		b = appendString(b, x.RegisteredDomain)
 	}
 	return append(b, '}')
@@ -1694,43 +1648,44 @@ func (x *DNSAnswer) appendJSON(b []byte) []byte {
 	first := true
 	_ = first
 	if len(x.Name) != 0 {
-		if !first {
-			b = append(b, ',')
-		}
-		first = false
 		b = append(b, "\"name\":"...)
+		first = false
 		b = appendString(b, x.Name)
 	}
 	if len(x.Type) != 0 {
-		if !first {
-			b = append(b, ',')
+		if first {
+			b = append(b, "\"type\":"...)
+		} else {
+			b = append(b, ",\"type\":"...)
 		}
 		first = false
-		b = append(b, "\"type\":"...)
 		b = appendString(b, x.Type)
 	}
 	if len(x.Class) != 0 {
-		if !first {
-			b = append(b, ',')
+		if first {
+			b = append(b, "\"class\":"...)
+		} else {
+			b = append(b, ",\"class\":"...)
 		}
 		first = false
-		b = append(b, "\"class\":"...)
 		b = appendString(b, x.Class)
 	}
 	if x.TTL != 0 {
-		if !first {
-			b = append(b, ',')
+		if first {
+			b = append(b, "\"ttl\":"...)
+		} else {
+			b = append(b, ",\"ttl\":"...)
 		}
 		first = false
-		b = append(b, "\"ttl\":"...)
 		b = appendUint(b, uint64(x.TTL))
 	}
 	if len(x.Data) != 0 {
-		if !first {
-			b = append(b, ',')
+		if first {
+			b = append(b, "\"data\":"...)
+		} else {
+			b = append(b, ",\"data\":"...)
 		}
 		first = false
-		b = append(b, "\"data\":"...)
 		b = appendString(b, x.Data)
 	}
 	return append(b, '}')
@@ -1741,19 +1696,17 @@ func (x *HTTPRequest) appendJSON(b []byte) []byte {
 	first := true
 	_ = first
 	if len(x.Method) != 0 {
-		if !first {
-			b = append(b, ',')
-		}
-		first = false
 		b = append(b, "\"method\":"...)
+		first = false
 		b = appendString(b, x.Method)
 	}
 	if x.Bytes != 0 {
-		if !first {
-			b = append(b, ',')
+		if first {
+			b = append(b, "\"bytes\":"...)
+		} else {
+			b = append(b, ",\"bytes\":"...)
 		}
 		first = false
-		b = append(b, "\"bytes\":"...)
 		b = appendUint(b, uint64(x.Bytes))
 	}
 	return append(b, '}')
@@ -1764,11 +1717,8 @@ func (x *HTTPResponse) appendJSON(b []byte) []byte {
 	first := true
 	_ = first
 	if x.StatusCode != 0 {
-		if !first {
-			b = append(b, ',')
-		}
-		first = false
 		b = append(b, "\"status_code\":"...)
+		first = false
 		b = appendInt(b, int64(x.StatusCode))
 	}
 	return append(b, '}')
@@ -1779,43 +1729,44 @@ func (x *Input) appendJSON(b []byte) []byte {
 	first := true
 	_ = first
 	if len(x.Type) != 0 {
-		if !first {
-			b = append(b, ',')
-		}
-		first = false
 		b = append(b, "\"type\":"...)
+		first = false
 		b = appendString(b, x.Type)
 	}
 	if len(x.Path) != 0 {
-		if !first {
-			b = append(b, ',')
+		if first {
+			b = append(b, "\"path\":"...)
+		} else {
+			b = append(b, ",\"path\":"...)
 		}
 		first = false
-		b = append(b, "\"path\":"...)
 		b = appendString(b, x.Path)
 	}
 	if x.Line != 0 {
-		if !first {
-			b = append(b, ',')
+		if first {
+			b = append(b, "\"line\":"...)
+		} else {
+			b = append(b, ",\"line\":"...)
 		}
 		first = false
-		b = append(b, "\"line\":"...)
 		b = appendInt(b, int64(x.Line))
 	}
 	if x.Offset != 0 {
-		if !first {
-			b = append(b, ',')
+		if first {
+			b = append(b, "\"offset\":"...)
+		} else {
+			b = append(b, ",\"offset\":"...)
 		}
 		first = false
-		b = append(b, "\"offset\":"...)
 		b = appendInt(b, int64(x.Offset))
 	}
 	if len(x.Sender) != 0 {
-		if !first {
-			b = append(b, ',')
+		if first {
+			b = append(b, "\"sender\":"...)
+		} else {
+			b = append(b, ",\"sender\":"...)
 		}
 		first = false
-		b = append(b, "\"sender\":"...)
 		b = appendString(b, x.Sender)
 	}
 	return append(b, '}')
@@ -1826,27 +1777,26 @@ func (x *App) appendJSON(b []byte) []byte {
 	first := true
 	_ = first
 	if len(x.Name) != 0 {
-		if !first {
-			b = append(b, ',')
-		}
-		first = false
 		b = append(b, "\"name\":"...)
+		first = false
 		b = appendString(b, x.Name)
 	}
 	if len(x.Category) != 0 {
-		if !first {
-			b = append(b, ',')
+		if first {
+			b = append(b, "\"category\":"...)
+		} else {
+			b = append(b, ",\"category\":"...)
 		}
 		first = false
-		b = append(b, "\"category\":"...)
 		b = appendString(b, x.Category)
 	}
 	if len(x.Evidence) != 0 {
-		if !first {
-			b = append(b, ',')
+		if first {
+			b = append(b, "\"evidence\":"...)
+		} else {
+			b = append(b, ",\"evidence\":"...)
 		}
 		first = false
-		b = append(b, "\"evidence\":"...)
 		if x.Evidence == nil {
 			b = append(b, "null"...)
 		} else {
@@ -1861,11 +1811,12 @@ func (x *App) appendJSON(b []byte) []byte {
 		}
 	}
 	if x.SSH != nil {
-		if !first {
-			b = append(b, ',')
+		if first {
+			b = append(b, "\"ssh\":"...)
+		} else {
+			b = append(b, ",\"ssh\":"...)
 		}
 		first = false
-		b = append(b, "\"ssh\":"...)
 		if x.SSH == nil {
 			b = append(b, "null"...)
 		} else {
@@ -1873,11 +1824,12 @@ func (x *App) appendJSON(b []byte) []byte {
 		}
 	}
 	if x.RDP != nil {
-		if !first {
-			b = append(b, ',')
+		if first {
+			b = append(b, "\"rdp\":"...)
+		} else {
+			b = append(b, ",\"rdp\":"...)
 		}
 		first = false
-		b = append(b, "\"rdp\":"...)
 		if x.RDP == nil {
 			b = append(b, "null"...)
 		} else {
@@ -1885,11 +1837,12 @@ func (x *App) appendJSON(b []byte) []byte {
 		}
 	}
 	if x.VNC != nil {
-		if !first {
-			b = append(b, ',')
+		if first {
+			b = append(b, "\"vnc\":"...)
+		} else {
+			b = append(b, ",\"vnc\":"...)
 		}
 		first = false
-		b = append(b, "\"vnc\":"...)
 		if x.VNC == nil {
 			b = append(b, "null"...)
 		} else {
@@ -1904,49 +1857,30 @@ func (x *Flow) appendJSON(b []byte) []byte {
 	first := true
 	_ = first
 	if len(x.ID) != 0 {
-		if !first {
-			b = append(b, ',')
-		}
-		first = false
 		b = append(b, "\"id\":"...)
+		first = false
 		b = appendString(b, x.ID)
 	}
-	if !first {
-		b = append(b, ',')
+	if first {
+		b = append(b, "\"final\":"...)
+	} else {
+		b = append(b, ",\"final\":"...)
 	}
-	first = false
-	b = append(b, "\"final\":"...)
 	b = appendBool(b, x.Final)
 	if len(x.Reason) != 0 {
-		if !first {
-			b = append(b, ',')
-		}
-		first = false
-		b = append(b, "\"reason\":"...)
+		b = append(b, ",\"reason\":"...)
 		b = appendString(b, x.Reason)
 	}
 	if x.SourcePayload != 0 {
-		if !first {
-			b = append(b, ',')
-		}
-		first = false
-		b = append(b, "\"source_payload_bytes\":"...)
+		b = append(b, ",\"source_payload_bytes\":"...)
 		b = appendUint(b, uint64(x.SourcePayload))
 	}
 	if x.DestPayload != 0 {
-		if !first {
-			b = append(b, ',')
-		}
-		first = false
-		b = append(b, "\"destination_payload_bytes\":"...)
+		b = append(b, ",\"destination_payload_bytes\":"...)
 		b = appendUint(b, uint64(x.DestPayload))
 	}
 	if len(x.TCPFlags) != 0 {
-		if !first {
-			b = append(b, ',')
-		}
-		first = false
-		b = append(b, "\"tcp_flags\":"...)
+		b = append(b, ",\"tcp_flags\":"...)
 		if x.TCPFlags == nil {
 			b = append(b, "null"...)
 		} else {
@@ -1961,11 +1895,7 @@ func (x *Flow) appendJSON(b []byte) []byte {
 		}
 	}
 	if x.Tunnel != nil {
-		if !first {
-			b = append(b, ',')
-		}
-		first = false
-		b = append(b, "\"tunnel\":"...)
+		b = append(b, ",\"tunnel\":"...)
 		if x.Tunnel == nil {
 			b = append(b, "null"...)
 		} else {
@@ -1973,11 +1903,7 @@ func (x *Flow) appendJSON(b []byte) []byte {
 		}
 	}
 	if len(x.VLANs) != 0 {
-		if !first {
-			b = append(b, ',')
-		}
-		first = false
-		b = append(b, "\"vlans\":"...)
+		b = append(b, ",\"vlans\":"...)
 		if x.VLANs == nil {
 			b = append(b, "null"...)
 		} else {
@@ -1992,11 +1918,7 @@ func (x *Flow) appendJSON(b []byte) []byte {
 		}
 	}
 	if len(x.PassiveDNS) != 0 {
-		if !first {
-			b = append(b, ',')
-		}
-		first = false
-		b = append(b, "\"passive_dns\":"...)
+		b = append(b, ",\"passive_dns\":"...)
 		if x.PassiveDNS == nil {
 			b = append(b, "null"...)
 		} else {
@@ -2018,35 +1940,35 @@ func (x *Auth) appendJSON(b []byte) []byte {
 	first := true
 	_ = first
 	if len(x.SessionID) != 0 {
-		if !first {
-			b = append(b, ',')
-		}
-		first = false
 		b = append(b, "\"session_id\":"...)
+		first = false
 		b = appendString(b, x.SessionID)
 	}
 	if len(x.Method) != 0 {
-		if !first {
-			b = append(b, ',')
+		if first {
+			b = append(b, "\"method\":"...)
+		} else {
+			b = append(b, ",\"method\":"...)
 		}
 		first = false
-		b = append(b, "\"method\":"...)
 		b = appendString(b, x.Method)
 	}
 	if len(x.MFA) != 0 {
-		if !first {
-			b = append(b, ',')
+		if first {
+			b = append(b, "\"mfa\":"...)
+		} else {
+			b = append(b, ",\"mfa\":"...)
 		}
 		first = false
-		b = append(b, "\"mfa\":"...)
 		b = appendString(b, x.MFA)
 	}
 	if x.Interactive != nil {
-		if !first {
-			b = append(b, ',')
+		if first {
+			b = append(b, "\"interactive\":"...)
+		} else {
+			b = append(b, ",\"interactive\":"...)
 		}
 		first = false
-		b = append(b, "\"interactive\":"...)
 		if x.Interactive == nil {
 			b = append(b, "null"...)
 		} else {
@@ -2054,27 +1976,30 @@ func (x *Auth) appendJSON(b []byte) []byte {
 		}
 	}
 	if len(x.Application) != 0 {
-		if !first {
-			b = append(b, ',')
+		if first {
+			b = append(b, "\"application\":"...)
+		} else {
+			b = append(b, ",\"application\":"...)
 		}
 		first = false
-		b = append(b, "\"application\":"...)
 		b = appendString(b, x.Application)
 	}
 	if len(x.LoginType) != 0 {
-		if !first {
-			b = append(b, ',')
+		if first {
+			b = append(b, "\"login_type\":"...)
+		} else {
+			b = append(b, ",\"login_type\":"...)
 		}
 		first = false
-		b = append(b, "\"login_type\":"...)
 		b = appendString(b, x.LoginType)
 	}
 	if len(x.TunnelType) != 0 {
-		if !first {
-			b = append(b, ',')
+		if first {
+			b = append(b, "\"tunnel_type\":"...)
+		} else {
+			b = append(b, ",\"tunnel_type\":"...)
 		}
 		first = false
-		b = append(b, "\"tunnel_type\":"...)
 		b = appendString(b, x.TunnelType)
 	}
 	return append(b, '}')
@@ -2085,19 +2010,17 @@ func (x *Vendor) appendJSON(b []byte) []byte {
 	first := true
 	_ = first
 	if len(x.RiskLevel) != 0 {
-		if !first {
-			b = append(b, ',')
-		}
-		first = false
 		b = append(b, "\"risk_level\":"...)
+		first = false
 		b = appendString(b, x.RiskLevel)
 	}
 	if len(x.RiskReasons) != 0 {
-		if !first {
-			b = append(b, ',')
+		if first {
+			b = append(b, "\"risk_reasons\":"...)
+		} else {
+			b = append(b, ",\"risk_reasons\":"...)
 		}
 		first = false
-		b = append(b, "\"risk_reasons\":"...)
 		if x.RiskReasons == nil {
 			b = append(b, "null"...)
 		} else {
@@ -2112,11 +2035,12 @@ func (x *Vendor) appendJSON(b []byte) []byte {
 		}
 	}
 	if x.IsProxy != nil {
-		if !first {
-			b = append(b, ',')
+		if first {
+			b = append(b, "\"is_proxy\":"...)
+		} else {
+			b = append(b, ",\"is_proxy\":"...)
 		}
 		first = false
-		b = append(b, "\"is_proxy\":"...)
 		if x.IsProxy == nil {
 			b = append(b, "null"...)
 		} else {
@@ -2124,11 +2048,12 @@ func (x *Vendor) appendJSON(b []byte) []byte {
 		}
 	}
 	if len(x.Tunnels) != 0 {
-		if !first {
-			b = append(b, ',')
+		if first {
+			b = append(b, "\"tunnels\":"...)
+		} else {
+			b = append(b, ",\"tunnels\":"...)
 		}
 		first = false
-		b = append(b, "\"tunnels\":"...)
 		if x.Tunnels == nil {
 			b = append(b, "null"...)
 		} else {
@@ -2143,11 +2068,12 @@ func (x *Vendor) appendJSON(b []byte) []byte {
 		}
 	}
 	if len(x.Detections) != 0 {
-		if !first {
-			b = append(b, ',')
+		if first {
+			b = append(b, "\"detections\":"...)
+		} else {
+			b = append(b, ",\"detections\":"...)
 		}
 		first = false
-		b = append(b, "\"detections\":"...)
 		if x.Detections == nil {
 			b = append(b, "null"...)
 		} else {
@@ -2162,27 +2088,30 @@ func (x *Vendor) appendJSON(b []byte) []byte {
 		}
 	}
 	if x.ASNumber != 0 {
-		if !first {
-			b = append(b, ',')
+		if first {
+			b = append(b, "\"as_number\":"...)
+		} else {
+			b = append(b, ",\"as_number\":"...)
 		}
 		first = false
-		b = append(b, "\"as_number\":"...)
 		b = appendUint(b, uint64(x.ASNumber))
 	}
 	if len(x.ASOrg) != 0 {
-		if !first {
-			b = append(b, ',')
+		if first {
+			b = append(b, "\"as_organization\":"...)
+		} else {
+			b = append(b, ",\"as_organization\":"...)
 		}
 		first = false
-		b = append(b, "\"as_organization\":"...)
 		b = appendString(b, x.ASOrg)
 	}
 	if len(x.AppCategory) != 0 {
-		if !first {
-			b = append(b, ',')
+		if first {
+			b = append(b, "\"app_category\":"...)
+		} else {
+			b = append(b, ",\"app_category\":"...)
 		}
 		first = false
-		b = append(b, "\"app_category\":"...)
 		b = appendString(b, x.AppCategory)
 	}
 	return append(b, '}')
@@ -2193,19 +2122,17 @@ func (x *Intel) appendJSON(b []byte) []byte {
 	first := true
 	_ = first
 	if x.Internal {
-		if !first {
-			b = append(b, ',')
-		}
-		first = false
 		b = append(b, "\"internal\":"...)
+		first = false
 		b = appendBool(b, x.Internal)
 	}
 	if len(x.Lists) != 0 {
-		if !first {
-			b = append(b, ',')
+		if first {
+			b = append(b, "\"lists\":"...)
+		} else {
+			b = append(b, ",\"lists\":"...)
 		}
 		first = false
-		b = append(b, "\"lists\":"...)
 		if x.Lists == nil {
 			b = append(b, "null"...)
 		} else {
@@ -2220,11 +2147,12 @@ func (x *Intel) appendJSON(b []byte) []byte {
 		}
 	}
 	if len(x.Categories) != 0 {
-		if !first {
-			b = append(b, ',')
+		if first {
+			b = append(b, "\"categories\":"...)
+		} else {
+			b = append(b, ",\"categories\":"...)
 		}
 		first = false
-		b = append(b, "\"categories\":"...)
 		if x.Categories == nil {
 			b = append(b, "null"...)
 		} else {
@@ -2239,11 +2167,12 @@ func (x *Intel) appendJSON(b []byte) []byte {
 		}
 	}
 	if len(x.Anonymous) != 0 {
-		if !first {
-			b = append(b, ',')
+		if first {
+			b = append(b, "\"anonymous\":"...)
+		} else {
+			b = append(b, ",\"anonymous\":"...)
 		}
 		first = false
-		b = append(b, "\"anonymous\":"...)
 		if x.Anonymous == nil {
 			b = append(b, "null"...)
 		} else {
@@ -2258,11 +2187,12 @@ func (x *Intel) appendJSON(b []byte) []byte {
 		}
 	}
 	if len(x.Allowlisted) != 0 {
-		if !first {
-			b = append(b, ',')
+		if first {
+			b = append(b, "\"allowlisted\":"...)
+		} else {
+			b = append(b, ",\"allowlisted\":"...)
 		}
 		first = false
-		b = append(b, "\"allowlisted\":"...)
 		if x.Allowlisted == nil {
 			b = append(b, "null"...)
 		} else {
@@ -2277,11 +2207,12 @@ func (x *Intel) appendJSON(b []byte) []byte {
 		}
 	}
 	if len(x.Names) != 0 {
-		if !first {
-			b = append(b, ',')
+		if first {
+			b = append(b, "\"names\":"...)
+		} else {
+			b = append(b, ",\"names\":"...)
 		}
 		first = false
-		b = append(b, "\"names\":"...)
 		if x.Names == nil {
 			b = append(b, "null"...)
 		} else {
@@ -2303,51 +2234,53 @@ func (x *Alert) appendJSON(b []byte) []byte {
 	first := true
 	_ = first
 	if len(x.Severity) != 0 {
-		if !first {
-			b = append(b, ',')
-		}
-		first = false
 		b = append(b, "\"severity\":"...)
+		first = false
 		b = appendString(b, x.Severity)
 	}
 	if len(x.Key) != 0 {
-		if !first {
-			b = append(b, ',')
+		if first {
+			b = append(b, "\"key\":"...)
+		} else {
+			b = append(b, ",\"key\":"...)
 		}
 		first = false
-		b = append(b, "\"key\":"...)
 		b = appendString(b, x.Key)
 	}
 	if x.Count != 0 {
-		if !first {
-			b = append(b, ',')
+		if first {
+			b = append(b, "\"count\":"...)
+		} else {
+			b = append(b, ",\"count\":"...)
 		}
 		first = false
-		b = append(b, "\"count\":"...)
 		b = appendInt(b, int64(x.Count))
 	}
 	if !(x.FirstSeen.IsZero()) {
-		if !first {
-			b = append(b, ',')
+		if first {
+			b = append(b, "\"first_seen\":"...)
+		} else {
+			b = append(b, ",\"first_seen\":"...)
 		}
 		first = false
-		b = append(b, "\"first_seen\":"...)
 		b = appendTime(b, x.FirstSeen)
 	}
 	if !(x.LastSeen.IsZero()) {
-		if !first {
-			b = append(b, ',')
+		if first {
+			b = append(b, "\"last_seen\":"...)
+		} else {
+			b = append(b, ",\"last_seen\":"...)
 		}
 		first = false
-		b = append(b, "\"last_seen\":"...)
 		b = appendTime(b, x.LastSeen)
 	}
 	if len(x.Reasons) != 0 {
-		if !first {
-			b = append(b, ',')
+		if first {
+			b = append(b, "\"reasons\":"...)
+		} else {
+			b = append(b, ",\"reasons\":"...)
 		}
 		first = false
-		b = append(b, "\"reasons\":"...)
 		if x.Reasons == nil {
 			b = append(b, "null"...)
 		} else {
@@ -2362,11 +2295,12 @@ func (x *Alert) appendJSON(b []byte) []byte {
 		}
 	}
 	if len(x.Refs) != 0 {
-		if !first {
-			b = append(b, ',')
+		if first {
+			b = append(b, "\"refs\":"...)
+		} else {
+			b = append(b, ",\"refs\":"...)
 		}
 		first = false
-		b = append(b, "\"refs\":"...)
 		if x.Refs == nil {
 			b = append(b, "null"...)
 		} else {
@@ -2381,11 +2315,12 @@ func (x *Alert) appendJSON(b []byte) []byte {
 		}
 	}
 	if len(x.Countries) != 0 {
-		if !first {
-			b = append(b, ',')
+		if first {
+			b = append(b, "\"countries\":"...)
+		} else {
+			b = append(b, ",\"countries\":"...)
 		}
 		first = false
-		b = append(b, "\"countries\":"...)
 		if x.Countries == nil {
 			b = append(b, "null"...)
 		} else {
@@ -2400,11 +2335,12 @@ func (x *Alert) appendJSON(b []byte) []byte {
 		}
 	}
 	if len(x.Users) != 0 {
-		if !first {
-			b = append(b, ',')
+		if first {
+			b = append(b, "\"users\":"...)
+		} else {
+			b = append(b, ",\"users\":"...)
 		}
 		first = false
-		b = append(b, "\"users\":"...)
 		if x.Users == nil {
 			b = append(b, "null"...)
 		} else {
@@ -2419,11 +2355,12 @@ func (x *Alert) appendJSON(b []byte) []byte {
 		}
 	}
 	if len(x.Matched) != 0 {
-		if !first {
-			b = append(b, ',')
+		if first {
+			b = append(b, "\"matched\":"...)
+		} else {
+			b = append(b, ",\"matched\":"...)
 		}
 		first = false
-		b = append(b, "\"matched\":"...)
 		if x.Matched == nil {
 			b = append(b, "null"...)
 		} else {
@@ -2438,27 +2375,30 @@ func (x *Alert) appendJSON(b []byte) []byte {
 		}
 	}
 	if x.DistanceKm != 0 {
-		if !first {
-			b = append(b, ',')
+		if first {
+			b = append(b, "\"distance_km\":"...)
+		} else {
+			b = append(b, ",\"distance_km\":"...)
 		}
 		first = false
-		b = append(b, "\"distance_km\":"...)
 		b = appendFloat(b, x.DistanceKm)
 	}
 	if x.SpeedKmh != 0 {
-		if !first {
-			b = append(b, ',')
+		if first {
+			b = append(b, "\"speed_kmh\":"...)
+		} else {
+			b = append(b, ",\"speed_kmh\":"...)
 		}
 		first = false
-		b = append(b, "\"speed_kmh\":"...)
 		b = appendFloat(b, x.SpeedKmh)
 	}
 	if x.Previous != nil {
-		if !first {
-			b = append(b, ',')
+		if first {
+			b = append(b, "\"previous\":"...)
+		} else {
+			b = append(b, ",\"previous\":"...)
 		}
 		first = false
-		b = append(b, "\"previous\":"...)
 		if x.Previous == nil {
 			b = append(b, "null"...)
 		} else {
@@ -2466,31 +2406,21 @@ func (x *Alert) appendJSON(b []byte) []byte {
 		}
 	}
 	if !(x.PreviousTime.IsZero()) {
-		if !first {
-			b = append(b, ',')
+		if first {
+			b = append(b, "\"previous_time\":"...)
+		} else {
+			b = append(b, ",\"previous_time\":"...)
 		}
 		first = false
-		b = append(b, "\"previous_time\":"...)
 		b = appendTime(b, x.PreviousTime)
 	}
 	return append(b, '}')
 }
 
 func (x *GeoPoint) appendJSON(b []byte) []byte {
-	b = append(b, '{')
-	first := true
-	_ = first
-	if !first {
-		b = append(b, ',')
-	}
-	first = false
-	b = append(b, "\"lat\":"...)
+	b = append(b, "{\"lat\":"...)
 	b = appendFloat(b, x.Lat)
-	if !first {
-		b = append(b, ',')
-	}
-	first = false
-	b = append(b, "\"lon\":"...)
+	b = append(b, ",\"lon\":"...)
 	b = appendFloat(b, x.Lon)
 	return append(b, '}')
 }
@@ -2500,11 +2430,8 @@ func (x *Organization) appendJSON(b []byte) []byte {
 	first := true
 	_ = first
 	if len(x.Name) != 0 {
-		if !first {
-			b = append(b, ',')
-		}
-		first = false
 		b = append(b, "\"name\":"...)
+		first = false
 		b = appendString(b, x.Name)
 	}
 	return append(b, '}')
@@ -2515,11 +2442,8 @@ func (x *InterfaceName) appendJSON(b []byte) []byte {
 	first := true
 	_ = first
 	if len(x.Name) != 0 {
-		if !first {
-			b = append(b, ',')
-		}
-		first = false
 		b = append(b, "\"name\":"...)
+		first = false
 		b = appendString(b, x.Name)
 	}
 	return append(b, '}')
@@ -2530,19 +2454,17 @@ func (x *Hash) appendJSON(b []byte) []byte {
 	first := true
 	_ = first
 	if len(x.SHA1) != 0 {
-		if !first {
-			b = append(b, ',')
-		}
-		first = false
 		b = append(b, "\"sha1\":"...)
+		first = false
 		b = appendString(b, x.SHA1)
 	}
 	if len(x.SHA256) != 0 {
-		if !first {
-			b = append(b, ',')
+		if first {
+			b = append(b, "\"sha256\":"...)
+		} else {
+			b = append(b, ",\"sha256\":"...)
 		}
 		first = false
-		b = append(b, "\"sha256\":"...)
 		b = appendString(b, x.SHA256)
 	}
 	return append(b, '}')
@@ -2553,35 +2475,35 @@ func (x *SSH) appendJSON(b []byte) []byte {
 	first := true
 	_ = first
 	if len(x.ClientBanner) != 0 {
-		if !first {
-			b = append(b, ',')
-		}
-		first = false
 		b = append(b, "\"client_banner\":"...)
+		first = false
 		b = appendString(b, x.ClientBanner)
 	}
 	if len(x.ServerBanner) != 0 {
-		if !first {
-			b = append(b, ',')
+		if first {
+			b = append(b, "\"server_banner\":"...)
+		} else {
+			b = append(b, ",\"server_banner\":"...)
 		}
 		first = false
-		b = append(b, "\"server_banner\":"...)
 		b = appendString(b, x.ServerBanner)
 	}
 	if len(x.HASSH) != 0 {
-		if !first {
-			b = append(b, ',')
+		if first {
+			b = append(b, "\"hassh\":"...)
+		} else {
+			b = append(b, ",\"hassh\":"...)
 		}
 		first = false
-		b = append(b, "\"hassh\":"...)
 		b = appendString(b, x.HASSH)
 	}
 	if len(x.HASSHServer) != 0 {
-		if !first {
-			b = append(b, ',')
+		if first {
+			b = append(b, "\"hassh_server\":"...)
+		} else {
+			b = append(b, ",\"hassh_server\":"...)
 		}
 		first = false
-		b = append(b, "\"hassh_server\":"...)
 		b = appendString(b, x.HASSHServer)
 	}
 	return append(b, '}')
@@ -2592,11 +2514,8 @@ func (x *RDP) appendJSON(b []byte) []byte {
 	first := true
 	_ = first
 	if len(x.Cookie) != 0 {
-		if !first {
-			b = append(b, ',')
-		}
-		first = false
 		b = append(b, "\"cookie\":"...)
+		first = false
 		b = appendString(b, x.Cookie)
 	}
 	return append(b, '}')
@@ -2607,11 +2526,8 @@ func (x *VNC) appendJSON(b []byte) []byte {
 	first := true
 	_ = first
 	if len(x.Version) != 0 {
-		if !first {
-			b = append(b, ',')
-		}
-		first = false
 		b = append(b, "\"version\":"...)
+		first = false
 		b = appendString(b, x.Version)
 	}
 	return append(b, '}')
@@ -2622,62 +2538,47 @@ func (x *Tunnel) appendJSON(b []byte) []byte {
 	first := true
 	_ = first
 	if len(x.Type) != 0 {
-		if !first {
-			b = append(b, ',')
-		}
-		first = false
 		b = append(b, "\"type\":"...)
+		first = false
 		b = appendString(b, x.Type)
 	}
 	if !(x.SourceIP == (netip.Addr{})) {
-		if !first {
-			b = append(b, ',')
+		if first {
+			b = append(b, "\"source_ip\":"...)
+		} else {
+			b = append(b, ",\"source_ip\":"...)
 		}
 		first = false
-		b = append(b, "\"source_ip\":"...)
 		b = appendAddr(b, x.SourceIP)
 	}
 	if !(x.DestIP == (netip.Addr{})) {
-		if !first {
-			b = append(b, ',')
+		if first {
+			b = append(b, "\"destination_ip\":"...)
+		} else {
+			b = append(b, ",\"destination_ip\":"...)
 		}
 		first = false
-		b = append(b, "\"destination_ip\":"...)
 		b = appendAddr(b, x.DestIP)
 	}
 	if x.VNI != 0 {
-		if !first {
-			b = append(b, ',')
+		if first {
+			b = append(b, "\"vni\":"...)
+		} else {
+			b = append(b, ",\"vni\":"...)
 		}
 		first = false
-		b = append(b, "\"vni\":"...)
 		b = appendUint(b, uint64(x.VNI))
 	}
 	return append(b, '}')
 }
 
 func (x *ListHit) appendJSON(b []byte) []byte {
-	b = append(b, '{')
-	first := true
-	_ = first
-	if !first {
-		b = append(b, ',')
-	}
-	first = false
-	b = append(b, "\"name\":"...)
+	b = append(b, "{\"name\":"...)
 	b = appendString(b, x.Name)
-	if !first {
-		b = append(b, ',')
-	}
-	first = false
-	b = append(b, "\"category\":"...)
+	b = append(b, ",\"category\":"...)
 	b = appendString(b, x.Category)
 	if len(x.Provider) != 0 {
-		if !first {
-			b = append(b, ',')
-		}
-		first = false
-		b = append(b, "\"provider\":"...)
+		b = append(b, ",\"provider\":"...)
 		b = appendString(b, x.Provider)
 	}
 	return append(b, '}')

@@ -111,21 +111,58 @@ func hasOpt(opts, o string) bool {
 	return false
 }
 
-// structEncoder emits func (x *T) appendJSON(b []byte) []byte.
+// structEncoder emits func (x *T) appendJSON(b []byte) []byte. The separating comma goes into
+// the key's literal ("," + `"name":` in one append) wherever the generator knows whether a
+// field was written before: always after a field without omitempty/omitzero, never before the
+// first one. Only between optional leading fields does the code test at run time.
 func (g *gen) structEncoder(t reflect.Type) {
 	g.p("func (x *%s) appendJSON(b []byte) []byte {\n", t.Name())
-	g.p("b = append(b, '{')\nfirst := true\n_ = first\n")
-	for _, f := range fields(t) {
+	fs := fields(t)
+	// The brace goes with the first key when that field is always written.
+	brace := "{"
+	if len(fs) == 0 || g.keep(fs[0], "x."+fs[0].goName) != "" {
+		g.p("b = append(b, '{')\n")
+		brace = ""
+	}
+	if len(fs) > 0 && brace == "" {
+		g.p("first := true\n_ = first\n")
+	}
+	const (
+		none    = iota // nothing written yet
+		some           // a field was written
+		unknown        // depends on optional fields: the variable first says
+	)
+	state := none
+	for _, f := range fs {
 		v := "x." + f.goName
+		key := fmt.Sprintf("%q:", f.jsonName)
 		cond := g.keep(f, v)
 		if cond != "" {
 			g.p("if %s {\n", cond)
 		}
-		g.p("if !first { b = append(b, ',') }\nfirst = false\n")
-		g.p("b = append(b, %q...)\n", fmt.Sprintf("%q:", f.jsonName))
+		switch state {
+		case none:
+			g.p("b = append(b, %q...)\n", brace+key)
+		case some:
+			g.p("b = append(b, %q...)\n", ","+key)
+		case unknown:
+			g.p("if first {\nb = append(b, %q...)\n} else {\nb = append(b, %q...)\n}\n", key, ","+key)
+		}
+		switch {
+		case cond == "":
+			state = some
+		case state == none:
+			// the first optional field: from here on a variable says whether one was written
+			g.p("first = false\n")
+		case state == unknown:
+			g.p("first = false\n")
+		}
 		g.value(f.typ, v)
 		if cond != "" {
 			g.p("}\n")
+		}
+		if cond != "" && state == none {
+			state = unknown
 		}
 	}
 	g.p("return append(b, '}')\n}\n\n")
