@@ -77,10 +77,12 @@ type ngIface struct {
 // or Close.
 type Reader struct {
 	path    string
-	br      *bufio.Reader // nil when reading mapped memory
-	mem     []byte        // the mapped file, or the bytes given to a memory reader
-	pos     int           // offset in mem of the next unread byte
-	mm      *mapping      // the mapping behind mem (nil: plain bytes or buffered reads)
+	src     io.Reader // read into buf when set; nil when parsing mapped or given memory
+	srcErr  error     // the error of a read that returned enough bytes, for the next fill
+	buf     []byte    // bufSize bytes that src is read into
+	mem     []byte    // the mapped file, the bytes given to a memory reader, or buf's filled part
+	pos     int       // offset in mem of the next unread byte
+	mm      *mapping  // the mapping behind mem (nil: plain bytes or buffered reads)
 	closer  io.Closer
 	gz      bool
 	format  format
@@ -167,13 +169,15 @@ func NewBytesReader(b []byte, path string) (*Reader, error) {
 func (r *Reader) Mapped() bool { return r.mm != nil }
 
 // peek returns the next n unread bytes without consuming them, or fewer and an error (io.EOF
-// at the end of the input) as bufio.Reader.Peek does.
+// at the end of the input) as bufio.Reader.Peek does. Read input is parsed where it lies in
+// buf, the same way as mapped memory: a record costs a slice of mem, and src is only called
+// when a record runs past the bytes read so far.
 func (r *Reader) peek(n int) ([]byte, error) {
-	if r.br != nil {
-		return r.br.Peek(n)
-	}
 	if rest := r.mem[r.pos:]; len(rest) >= n {
 		return rest[:n:n], nil
+	}
+	if r.src != nil {
+		return r.fill(n)
 	}
 	if r.mm != nil && r.mm.grow() { // the file grew since it was mapped
 		r.mem = r.mm.data
@@ -184,12 +188,47 @@ func (r *Reader) peek(n int) ([]byte, error) {
 	return r.mem[r.pos:], io.EOF
 }
 
+// fill moves the unread bytes to the front of buf and reads from src until n are there, the
+// buffer is full or src fails; it returns what peek returns. Like bufio.Reader it keeps the
+// error of a read that brought enough bytes for the next call, and gives up on a source that
+// returns nothing 100 times in a row.
+func (r *Reader) fill(n int) ([]byte, error) {
+	if r.pos > 0 {
+		k := copy(r.buf, r.mem[r.pos:])
+		r.mem, r.pos = r.buf[:k], 0
+	}
+	err := r.srcErr
+	r.srcErr = nil
+	for empty := 0; len(r.mem) < n && len(r.mem) < len(r.buf) && err == nil; {
+		var m int
+		m, err = r.src.Read(r.buf[len(r.mem):])
+		if m < 0 || m > len(r.buf)-len(r.mem) {
+			return r.mem, fmt.Errorf("pcapfile: reader returned %d bytes: %w", m, io.ErrShortBuffer)
+		}
+		r.mem = r.buf[:len(r.mem)+m]
+		if m > 0 {
+			empty = 0
+		} else if empty++; empty >= 100 && err == nil {
+			err = io.ErrNoProgress
+		}
+	}
+	if len(r.mem) >= n {
+		r.srcErr = err
+		return r.mem[:n:n], nil
+	}
+	if n > len(r.buf) {
+		r.srcErr = err
+		return r.mem, bufio.ErrBufferFull
+	}
+	return r.mem, err
+}
+
 // discard consumes n bytes (at most what is left) and returns how many it consumed.
 func (r *Reader) discard(n int) (int, error) {
-	if r.br != nil {
-		return r.br.Discard(n)
-	}
 	if left := len(r.mem) - r.pos; n > left {
+		if r.src != nil {
+			return r.discardRead(n)
+		}
 		r.pos = len(r.mem)
 		return left, io.EOF
 	}
@@ -200,19 +239,37 @@ func (r *Reader) discard(n int) (int, error) {
 	return n, nil
 }
 
+// discardRead consumes what is buffered and reads and drops the rest of n bytes.
+func (r *Reader) discardRead(n int) (int, error) {
+	done := len(r.mem) - r.pos
+	r.mem, r.pos = r.buf[:0], 0
+	for done < n {
+		k := min(n-done, len(r.buf))
+		b, err := r.fill(k)
+		if len(b) < k { // the input ended or failed first
+			done += len(b)
+			r.mem, r.pos = r.buf[:0], 0
+			return done, err
+		}
+		done += k
+		r.pos = k
+	}
+	return done, nil
+}
+
 // NewReader reads a capture from rd, named path in errors.
 func NewReader(rd io.Reader, path string) (*Reader, error) {
-	br := bufio.NewReaderSize(rd, bufSize)
-	r := &Reader{path: path}
-	if m, err := br.Peek(2); err == nil && m[0] == 0x1f && m[1] == 0x8b {
-		zr, err := gzip.NewReader(br)
+	r := &Reader{path: path, src: rd, buf: make([]byte, bufSize)}
+	if m, err := r.fill(2); err == nil && m[0] == 0x1f && m[1] == 0x8b {
+		// the bytes read so far, then the rest of rd, through the decompressor
+		head := bytes.Clone(r.mem)
+		zr, err := gzip.NewReader(io.MultiReader(bytes.NewReader(head), rd))
 		if err != nil {
 			return nil, fmt.Errorf("%s: gzip: %w", path, err)
 		}
 		r.gz = true
-		br = bufio.NewReaderSize(zr, bufSize)
+		r.src, r.srcErr, r.mem, r.pos = zr, nil, r.buf[:0], 0
 	}
-	r.br = br
 	if err := r.readHeader(); err != nil {
 		return nil, err
 	}

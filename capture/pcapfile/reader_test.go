@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"testing/iotest"
 	"time"
 
 	"github.com/borderwatch/borderwatch/capture/decode"
@@ -373,5 +374,99 @@ func TestMergeTies(t *testing.T) {
 	}
 	if strings.Join(got, "") != strings.Join(want, "") {
 		t.Fatalf("order %v, want %v", got, want)
+	}
+}
+
+// chunkReader returns at most n bytes per Read.
+type chunkReader struct {
+	r io.Reader
+	n int
+}
+
+func (c chunkReader) Read(p []byte) (int, error) { return c.r.Read(p[:min(len(p), c.n)]) }
+
+// stallReader returns (0, nil) once it has given its bytes.
+type stallReader struct{ b []byte }
+
+func (s *stallReader) Read(p []byte) (int, error) {
+	n := copy(p, s.b)
+	s.b = s.b[n:]
+	return n, nil
+}
+
+// TestBufferedReads reads captures of several MiB (records cross the read buffer's end and
+// are moved to its front) through sources that return little per call or an error with the
+// last bytes, and compares every record with the in-memory reader's.
+func TestBufferedReads(t *testing.T) {
+	var pkts []synth.Packet
+	for len(pkts) < 30000 {
+		pkts = append(pkts, synth.Mixed()...)
+	}
+	data := pcapBytes(t, pkts, true)
+	ng := pcapngBytes(t, pkts)
+	if len(data) < 2*bufSize {
+		t.Fatalf("capture of %d bytes; the test wants records across several buffer fills", len(data))
+	}
+	tests := []struct {
+		name string
+		data []byte
+		wrap func(io.Reader) io.Reader
+	}{
+		{"whole", data, func(r io.Reader) io.Reader { return r }},
+		{"one byte", data[:300000], iotest.OneByteReader},
+		{"half", data, iotest.HalfReader},
+		{"7 bytes", data, func(r io.Reader) io.Reader { return chunkReader{r, 7} }},
+		{"65 KiB", data, func(r io.Reader) io.Reader { return chunkReader{r, 65<<10 + 3} }},
+		{"data with EOF", data, iotest.DataErrReader},
+		{"pcapng 65 KiB", ng, func(r io.Reader) io.Reader { return chunkReader{r, 65<<10 + 3} }},
+		{"gzip 7 bytes", gz(data), func(r io.Reader) io.Reader { return chunkReader{r, 7} }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			plain := tt.data
+			if tt.name == "gzip 7 bytes" {
+				plain = data
+			}
+			m, err := NewBytesReader(plain, "f")
+			if err != nil {
+				t.Fatal(err)
+			}
+			want, werr := readAll(t, m)
+			r, err := NewReader(tt.wrap(bytes.NewReader(tt.data)), "f")
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := readAll(t, r)
+			if (err == nil) != (werr == nil) || (err != nil && err.Error() != werr.Error()) {
+				t.Fatalf("error %v, memory reader %v", err, werr)
+			}
+			if len(got) != len(want) || len(got) == 0 {
+				t.Fatalf("%d records, memory reader %d", len(got), len(want))
+			}
+			for i := range got {
+				g, w := got[i], want[i]
+				if !bytes.Equal(g.Data, w.Data) || !g.Timestamp.Equal(w.Timestamp) || g.Offset != w.Offset || g.WireLen != w.WireLen {
+					t.Fatalf("record %d: %+v, memory reader %+v", i, g, w)
+				}
+			}
+		})
+	}
+}
+
+// TestBufferedNoProgress: a source that stops giving bytes without an error ends the read
+// with io.ErrNoProgress and the offset, not a hang and not a damage report.
+func TestBufferedNoProgress(t *testing.T) {
+	data := pcapBytes(t, synth.Mixed(), false)
+	r, err := NewReader(&stallReader{b: data[:len(data)-10]}, "f")
+	if err != nil {
+		t.Fatal(err)
+	}
+	recs, err := readAll(t, r)
+	var dmg *DamageError
+	if !errors.Is(err, io.ErrNoProgress) || errors.As(err, &dmg) || !strings.Contains(err.Error(), "f: byte offset") {
+		t.Fatalf("error %v after %d records, want io.ErrNoProgress with the offset", err, len(recs))
+	}
+	if len(recs) != len(synth.Mixed())-1 {
+		t.Fatalf("%d records before the stall, want %d", len(recs), len(synth.Mixed())-1)
 	}
 }
