@@ -231,7 +231,12 @@ func sessionEvent(i int) *borderwatch.Event {
 	ev.Network.Bytes, ev.Network.Packets = uint64(1000+i), uint64(10+i%7)
 	ev.TLS = &borderwatch.TLS{Version: "1.3", Client: &borderwatch.TLSClient{ServerName: "astrill.example", JA3: "abc"}}
 	ev.Observer.Name = "sensor-1"
+	ev.Source.Bytes, ev.Source.Packets = uint64(300+100*i), uint64(5+i%3)
 	ev.Borderwatch.Flow = &borderwatch.Flow{ID: fmt.Sprint(i), Final: true, Reason: "fin"}
+	if i%2 == 0 {
+		ev.Borderwatch.Flow.TCPFlags = []string{"SYN", "ACK", "FIN"}
+	}
+	ev.TLS.Client.SupportedCiphers = []string{"TLS_AES_128_GCM_SHA256", fmt.Sprintf("cipher-%d", i)}
 	ev.Borderwatch.App = &borderwatch.App{Name: "astrill", Category: "vpn", Evidence: []string{"sni:astrill.example"}}
 	borderwatch.Normalize(ev)
 	return ev

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/borderwatch/borderwatch"
+	es "github.com/elastic/go-elasticsearch/v8"
 )
 
 func TestSetupMappingsRoutingAndReplay(t *testing.T) {
@@ -100,6 +101,8 @@ func TestSetupMappingsRoutingAndReplay(t *testing.T) {
 	if hits.Hits.Total.Value != 2 {
 		t.Errorf("geo_distance found %d alerts, want 2", hits.Hits.Total.Value)
 	}
+
+	checkDocValuesOnlyFields(t, c, p, evs)
 
 	// Replaying the same input leaves the counts unchanged: every document answers 409.
 	before := s.Snapshot()
@@ -342,5 +345,62 @@ func TestSetupRefreshIntervalsAndSplitBatches(t *testing.T) {
 		if r.Count != 1 {
 			t.Errorf("term %s=%s found %d documents, want 1", tc.field, tc.value, r.Count)
 		}
+	}
+}
+
+// checkDocValuesOnlyFields queries the session fields that keep only doc values: evs holds
+// sessionEvent(0..49) at its even indices.
+func checkDocValuesOnlyFields(t *testing.T, c *es.Client, p string, evs []*borderwatch.Event) {
+	t.Helper()
+	// Counters and flow bookkeeping keep only doc values, and are still filtered and summed.
+	for _, tc := range []struct {
+		name  string
+		query map[string]any
+		want  int
+	}{
+		{"network.bytes >= 1040", map[string]any{"range": map[string]any{"network.bytes": map[string]any{"gte": 1040}}}, 10},
+		{"event.duration = 30 s", map[string]any{"term": map[string]any{"event.duration": int64(30 * time.Second)}}, 50},
+		{"borderwatch.flow.reason = fin", map[string]any{"term": map[string]any{"borderwatch.flow.reason": "fin"}}, 50},
+		{"borderwatch.flow.final = true", map[string]any{"term": map[string]any{"borderwatch.flow.final": true}}, 50},
+		{"borderwatch.flow.tcp_flags = SYN", map[string]any{"term": map[string]any{"borderwatch.flow.tcp_flags": "SYN"}}, 25},
+		{"source.bytes < 500", map[string]any{"range": map[string]any{"source.bytes": map[string]any{"lt": 500}}}, 2},
+	} {
+		var r struct {
+			Count int `json:"count"`
+		}
+		request(t, c, http.MethodPost, "/"+p+"-sessions-*/_count", map[string]any{"query": tc.query}, &r)
+		if r.Count != tc.want {
+			t.Errorf("%s found %d sessions, want %d", tc.name, r.Count, tc.want)
+		}
+	}
+	var sum struct {
+		Aggregations struct {
+			Bytes struct {
+				Value float64 `json:"value"`
+			} `json:"bytes"`
+		} `json:"aggregations"`
+	}
+	request(t, c, http.MethodPost, "/"+p+"-sessions-*/_search", map[string]any{
+		"size": 0, "aggs": map[string]any{"bytes": map[string]any{"sum": map[string]any{"field": "network.bytes"}}},
+	}, &sum)
+	if want := float64(50*1000 + 49*50/2); sum.Aggregations.Bytes.Value != want {
+		t.Errorf("sum of network.bytes = %v, want %v", sum.Aggregations.Bytes.Value, want)
+	}
+	// The cipher list is kept in the document as sent.
+	var got struct {
+		Hits struct {
+			Hits []struct {
+				Source struct {
+					TLS borderwatch.TLS `json:"tls"`
+				} `json:"_source"`
+			} `json:"hits"`
+		} `json:"hits"`
+	}
+	request(t, c, http.MethodPost, "/"+p+"-sessions-*/_search", map[string]any{
+		"size": 1, "query": map[string]any{"term": map[string]any{"network.community_id": evs[6].Network.CommunityID}},
+	}, &got)
+	if len(got.Hits.Hits) != 1 || got.Hits.Hits[0].Source.TLS.Client == nil ||
+		strings.Join(got.Hits.Hits[0].Source.TLS.Client.SupportedCiphers, ",") != strings.Join(evs[6].TLS.Client.SupportedCiphers, ",") {
+		t.Errorf("session 3 read back as %+v, want its cipher list %v", got.Hits.Hits, evs[6].TLS.Client.SupportedCiphers)
 	}
 }

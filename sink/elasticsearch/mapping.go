@@ -18,7 +18,6 @@ var fieldOverrides = map[string]map[string]any{
 	"event.original":              {"type": "keyword", "index": false, "doc_values": false},
 	"event.risk_score":            {"type": "float"},
 	"event.severity":              {"type": "long"},
-	"event.duration":              {"type": "long"},
 	"user_agent.original":         {"type": "keyword", "ignore_above": ignoreAbove, "fields": map[string]any{"text": map[string]any{"type": "text"}}},
 	"rule.description":            {"type": "keyword", "ignore_above": ignoreAbove, "fields": map[string]any{"text": map[string]any{"type": "text"}}},
 	"user.full_name":              {"type": "keyword", "ignore_above": ignoreAbove, "fields": map[string]any{"text": map[string]any{"type": "text"}}},
@@ -40,7 +39,44 @@ var fieldOverrides = map[string]map[string]any{
 	"event.id":                 idKeyword,
 	"borderwatch.input.line":   {"type": "long", "doc_values": false},
 	"borderwatch.input.offset": {"type": "long", "doc_values": false},
+
+	// borderwatch.id is the document's _id, which already answers a term or ids query on
+	// every backing index: a second inverted index of the same unique value is not built.
+	// Its doc values stay for the duplicate-finding terms aggregation, and a term query on
+	// the field still works (it scans doc values).
+	"borderwatch.id": {"type": "keyword", "ignore_above": ignoreAbove, "index": false},
+
+	// Counters, durations and flow bookkeeping are summed and charted, rarely filtered on:
+	// doc values only, no points or terms. Range and term queries on them still work, by
+	// scanning doc values (slower on large indices, cheaper to index: one points tree less
+	// per field and segment).
+	"source.bytes":                               docValuesLong,
+	"source.packets":                             docValuesLong,
+	"destination.bytes":                          docValuesLong,
+	"destination.packets":                        docValuesLong,
+	"network.bytes":                              docValuesLong,
+	"network.packets":                            docValuesLong,
+	"event.duration":                             docValuesLong,
+	"source.geo.accuracy_radius":                 docValuesLong,
+	"destination.geo.accuracy_radius":            docValuesLong,
+	"client.geo.accuracy_radius":                 docValuesLong,
+	"borderwatch.flow.source_payload_bytes":      docValuesLong,
+	"borderwatch.flow.destination_payload_bytes": docValuesLong,
+	"borderwatch.flow.final":                     {"type": "boolean", "index": false},
+	"borderwatch.flow.reason":                    docValuesKeyword,
+	"borderwatch.flow.tcp_flags":                 docValuesKeyword,
+
+	// The client's cipher-suite list (15 or more values per TLS session) is kept in _source
+	// for reading; JA3 and JA4, which digest it, are what is searched.
+	"tls.client.supported_ciphers": {"type": "keyword", "index": false, "doc_values": false},
 }
+
+// docValuesLong and docValuesKeyword map a field that is aggregated and read but seldom
+// filtered on: doc values, no index structures.
+var (
+	docValuesLong    = map[string]any{"type": "long", "index": false}
+	docValuesKeyword = map[string]any{"type": "keyword", "ignore_above": ignoreAbove, "index": false}
+)
 
 // idKeyword maps an identifier: searchable by term, no doc values.
 var idKeyword = map[string]any{"type": "keyword", "ignore_above": ignoreAbove, "doc_values": false}
