@@ -42,16 +42,17 @@ for ns in $S $C; do
 done
 ip -n $S link set bwb-s up && ip -n $C link set bwb-c up
 
-cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; } # utime + stime, clock ticks
+cpu_ticks() { awk '{print $14 + $15, $15}' "/proc/$1/stat"; } # utime + stime, stime; clock ticks
+ctx_switches() { cat /proc/"$1"/task/*/status 2>/dev/null | awk '/ctxt_switches/ {s += $2} END {print s + 0}'; }
 TCK=$(getconf CLK_TCK)
 
-run() { # workers → "read drops seconds cpu_seconds"
+run() { # workers → "read drops seconds cpu_seconds sys_seconds context_switches"
 	local log; log=$(mktemp)
 	ip netns exec $C "$BW" --log-format text capture --interface bwb-c --workers "$1" \
 		--output ndjson >/dev/null 2>"$log" &
 	local pid=$! # ip netns exec execs borderwatch: this is its pid
 	sleep 1
-	local t0; t0=$(cpu_ticks $pid)
+	local t0 s0 c0; read -r t0 s0 < <(cpu_ticks $pid); c0=$(ctx_switches $pid)
 	local outs=() s
 	for ((s = 0; s < SENDERS; s++)); do
 		outs+=("$(mktemp)")
@@ -59,7 +60,7 @@ run() { # workers → "read drops seconds cpu_seconds"
 	done
 	wait $(jobs -p | grep -v "^$pid$") 2>/dev/null || true
 	sleep 1
-	local t1; t1=$(cpu_ticks $pid)
+	local t1 s1 c1; read -r t1 s1 < <(cpu_ticks $pid); c1=$(ctx_switches $pid)
 	kill -INT $pid; wait $pid || true
 	local secs; secs=$(cat "${outs[@]}" | sed -n 's/.*sent in \([0-9.]*\) seconds.*/\1/p' | sort -g | tail -1)
 	rm -f "${outs[@]}"
@@ -67,18 +68,22 @@ run() { # workers → "read drops seconds cpu_seconds"
 	local read; read=$(echo "$line" | sed -n 's/.* received=\([0-9]*\).*/\1/p')
 	local drops; drops=$(echo "$line" | sed -n 's/.* kernel_drops=\([0-9]*\).*/\1/p')
 	rm -f "$log"
-	echo "$read $drops $secs $(echo "($t1 - $t0) / $TCK" | bc -l)"
+	echo "$read $drops $secs $(echo "($t1 - $t0) / $TCK" | bc -l) $(echo "($s1 - $s0) / $TCK" | bc -l) $((c1 - c0))"
 }
-printf '%-8s %12s %12s %10s %12s %8s %14s\n' workers read kernel_drops seconds 'read/s' cpu_s 'ns_cpu/frame'
+# sys_ns/frame: the system part of the CPU time; ctxsw/kframe: the process's context switches
+# (all threads, voluntary and not) per 1000 frames, i.e. wake-ups of the workers and pipeline
+printf '%-8s %12s %12s %10s %12s %8s %14s %14s %13s\n' workers read kernel_drops seconds 'read/s' cpu_s 'ns_cpu/frame' 'sys_ns/frame' 'ctxsw/kframe'
 declare -A RATE CPF
 for ((i = 1; i <= RUNS; i++)); do
 	for w in 1 2; do
-		read -r rd dr sec cpu < <(run $w)
+		read -r rd dr sec cpu sys ctx < <(run $w)
 		rate=$(echo "$rd / $sec" | bc)
 		cpf=$(echo "$cpu * 1000000000 / $rd" | bc)
+		spf=$(echo "$sys * 1000000000 / $rd" | bc)
+		cpk=$(echo "$ctx * 1000 / $rd" | bc -l)
 		RATE[$w]+="$rate "
 		CPF[$w]+="$cpf "
-		printf '%-8s %12s %12s %10s %12s %8.2f %14s\n' "$w" "$rd" "$dr" "$sec" "$rate" "$cpu" "$cpf"
+		printf '%-8s %12s %12s %10s %12s %8.2f %14s %14s %13.1f\n' "$w" "$rd" "$dr" "$sec" "$rate" "$cpu" "$cpf" "$spf" "$cpk"
 	done
 done
 median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
