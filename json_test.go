@@ -100,3 +100,31 @@ func BenchmarkAppendJSON(b *testing.B) {
 		b.SetBytes(int64(buf.Len()))
 	})
 }
+
+// TestAppendTime compares the UTC fast path and the fallback with time.Time.MarshalJSON.
+func TestAppendTime(t *testing.T) {
+	east := time.FixedZone("", 5*3600+30*60)
+	tests := []time.Time{
+		{},
+		time.Date(1, 1, 1, 0, 0, 0, 1, time.UTC),
+		time.Date(9999, 12, 31, 23, 59, 59, 999999999, time.UTC),
+		time.Date(2024, 2, 29, 12, 0, 0, 0, time.UTC),
+		time.Date(2026, 11, 22, 15, 4, 5, 120000000, time.UTC),
+		time.Date(2026, 11, 22, 15, 4, 5, 100, time.UTC),
+		time.Date(2026, 11, 22, 15, 4, 5, 123456789, time.UTC),
+		time.Date(1970, 1, 1, 0, 0, 0, 0, time.UTC),
+		time.Date(2026, 11, 22, 15, 4, 5, 5000, east),
+		time.Date(2026, 11, 22, 15, 4, 5, 0, time.FixedZone("x", -8*3600)),
+		time.Unix(1700000000, 42).In(time.Local),
+		time.Unix(1700000000, 42).UTC(),
+	}
+	for _, ts := range tests {
+		want, err := ts.MarshalJSON()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := appendTime(nil, ts); !bytes.Equal(got, want) {
+			t.Errorf("appendTime(%v) = %s, want %s", ts, got, want)
+		}
+	}
+}
