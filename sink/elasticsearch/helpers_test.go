@@ -232,6 +232,7 @@ func sessionEvent(i int) *borderwatch.Event {
 	ev.TLS = &borderwatch.TLS{Version: "1.3", Client: &borderwatch.TLSClient{ServerName: "astrill.example", JA3: "abc"}}
 	ev.Observer.Name = "sensor-1"
 	ev.Source.Bytes, ev.Source.Packets = uint64(300+100*i), uint64(5+i%3)
+	ev.Message = fmt.Sprintf("tcp/tls session %s:%d -> %s:443 (astrill.example), vpn astrill", ev.Source.IP, ev.Source.Port, ev.Destination.IP)
 	ev.Borderwatch.Flow = &borderwatch.Flow{ID: fmt.Sprint(i), Final: true, Reason: "fin"}
 	if i%2 == 0 {
 		ev.Borderwatch.Flow.TCPFlags = []string{"SYN", "ACK", "FIN"}

@@ -386,12 +386,13 @@ func checkDocValuesOnlyFields(t *testing.T, c *es.Client, p string, evs []*borde
 	if want := float64(50*1000 + 49*50/2); sum.Aggregations.Bytes.Value != want {
 		t.Errorf("sum of network.bytes = %v, want %v", sum.Aggregations.Bytes.Value, want)
 	}
-	// The cipher list is kept in the document as sent.
+	// The cipher list and the message are kept in the document as sent.
 	var got struct {
 		Hits struct {
 			Hits []struct {
 				Source struct {
-					TLS borderwatch.TLS `json:"tls"`
+					Message string          `json:"message"`
+					TLS     borderwatch.TLS `json:"tls"`
 				} `json:"_source"`
 			} `json:"hits"`
 		} `json:"hits"`
@@ -402,5 +403,28 @@ func checkDocValuesOnlyFields(t *testing.T, c *es.Client, p string, evs []*borde
 	if len(got.Hits.Hits) != 1 || got.Hits.Hits[0].Source.TLS.Client == nil ||
 		strings.Join(got.Hits.Hits[0].Source.TLS.Client.SupportedCiphers, ",") != strings.Join(evs[6].TLS.Client.SupportedCiphers, ",") {
 		t.Errorf("session 3 read back as %+v, want its cipher list %v", got.Hits.Hits, evs[6].TLS.Client.SupportedCiphers)
+	} else if got.Hits.Hits[0].Source.Message != evs[6].Message {
+		t.Errorf("session 3 message read back as %q, want %q", got.Hits.Hits[0].Source.Message, evs[6].Message)
+	}
+	// Sessions do not analyze their message (every part of it is a field of its own); alerts,
+	// whose message says why, do.
+	var mapping map[string]struct {
+		Mappings map[string]any `json:"mappings"`
+	}
+	request(t, c, http.MethodGet, "/"+p+"-sessions-*,"+p+"-alerts-*/_mapping", nil, &mapping)
+	for index, m := range mapping {
+		props, _ := m.Mappings["properties"].(map[string]any)
+		msg, _ := props["message"].(map[string]any)
+		indexed := msg["index"] != false
+		if want := !strings.Contains(index, "-sessions-"); msg["type"] != "text" || indexed != want {
+			t.Errorf("%s: message mapped as %v, want text with indexed=%v", index, msg, want)
+		}
+	}
+	var r struct {
+		Count int `json:"count"`
+	}
+	request(t, c, http.MethodPost, "/"+p+"-alerts-*/_count", map[string]any{"query": map[string]any{"match": map[string]any{"message": "too far apart"}}}, &r)
+	if r.Count != 3 {
+		t.Errorf("match on the alerts' message found %d, want 3", r.Count)
 	}
 }

@@ -166,6 +166,15 @@ func fieldMapping(t reflect.Type, path string, depth int) map[string]any {
 	return nil
 }
 
+// sessionMappings are the sessions' own mappings, over EventMapping. A session's message is
+// a one-line rendering of fields that are indexed on their own (addresses, ports, domain,
+// application, counters): it is kept in _source for reading, and not analyzed a second time.
+func sessionMappings() map[string]any {
+	return map[string]any{"properties": map[string]any{
+		"message": map[string]any{"type": "text", "index": false},
+	}}
+}
+
 // deadLetterMapping is the mapping of the dead-letter index.
 func deadLetterMapping() map[string]any {
 	kw := map[string]any{"type": "keyword", "ignore_above": ignoreAbove}

@@ -121,6 +121,9 @@ func Setup(ctx context.Context, c *es.Client, cfg Config, log *slog.Logger) ([]S
 				"refresh_interval": fmt.Sprintf("%dms", cfg.Index.AlertsRefreshInterval.Milliseconds()),
 			}}}
 		}
+		if kind == KindSessions {
+			body["template"] = map[string]any{"mappings": sessionMappings()}
+		}
 		st, err := put(ctx, c, "index_template", "/_index_template/"+p+"-"+kind, body, cfg.Setup.Overwrite, indexTemplateHash)
 		steps = append(steps, st)
 		if err != nil {

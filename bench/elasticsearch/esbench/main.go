@@ -45,6 +45,7 @@ func main() {
 	flag.StringVar(&opt.cpuProfile, "cpuprofile", "", "write borderwatch's CPU profile of the run to `file`")
 	flag.IntVar(&opt.warmup, "warmup", 20000, "documents sent to indices of their own before measuring (warms the node's JIT)")
 	flag.BoolVar(&opt.dump, "dump", false, "print one document of -kind as the sink sends it, and exit")
+	flag.StringVar(&opt.omit, "omit", "", "leave `parts` out of -shape capture sessions, to see what each costs: comma-separated message, ciphers (the cipher list and ALPN), counters (per-endpoint and payload bytes and packets), intel (borderwatch.source/destination), flow (TCP flags, reason, final)")
 	flag.StringVar(&opt.shape, "shape", "capture", "session documents: capture (what capture and enrich emit for a TLS session: message, per-endpoint counters, cipher list, ALPN, flow internals, intel) | lean (the smaller document of the figures before 2026-11-22 15:00 UTC)")
 	flag.Parse()
 	if err := run(*mode, *url, *kind, *n, *batch, *workers, *bulkDocs, *compress, *duration, *spoolDir, *spoolMax); err != nil {
@@ -62,6 +63,7 @@ var opt struct {
 	cpuProfile string
 	dump       bool
 	shape      string
+	omit       string
 }
 
 func run(mode, url, kind string, n, batch, workers, bulkDocs int, compress bool, duration time.Duration, spoolDir string, spoolMax int64) error {
@@ -77,6 +79,13 @@ func run(mode, url, kind string, n, batch, workers, bulkDocs int, compress bool,
 	gen := genFor(kind)
 	if gen == nil {
 		return fmt.Errorf("-kind %q -shape %q: use -kind sessions (-shape capture or lean) or auth", kind, opt.shape)
+	}
+	for _, part := range strings.Split(opt.omit, ",") {
+		switch part {
+		case "", "message", "ciphers", "counters", "intel", "flow":
+		default:
+			return fmt.Errorf("-omit %q: use message, ciphers, counters, intel or flow", part)
+		}
 	}
 	switch opt.ids {
 	case "default":
@@ -481,6 +490,21 @@ func captureSession(i int) *borderwatch.Event {
 		Categories: []string{"anonymous", "vpn"}, Anonymous: []string{"anonymous", "anonymous_vpn"}}
 	ev.Message = fmt.Sprintf("tcp/tls session %s:%d -> %s:%d (%s), vpn astrill: %d packets, %d bytes",
 		ev.Source.IP, ev.Source.Port, ev.Destination.IP, ev.Destination.Port, ev.Destination.Domain, ev.Network.Packets, ev.Network.Bytes)
+	for _, part := range strings.Split(opt.omit, ",") {
+		switch part {
+		case "message":
+			ev.Message = ""
+		case "ciphers":
+			ev.TLS.Client.SupportedCiphers, ev.TLS.Client.ALPN = nil, nil
+		case "counters":
+			ev.Source.Bytes, ev.Source.Packets, ev.Destination.Bytes, ev.Destination.Packets = 0, 0, 0, 0
+			ev.Borderwatch.Flow.SourcePayload, ev.Borderwatch.Flow.DestPayload = 0, 0
+		case "intel":
+			ev.Borderwatch.Source, ev.Borderwatch.Destination = nil, nil
+		case "flow":
+			ev.Borderwatch.Flow.TCPFlags, ev.Borderwatch.Flow.Reason, ev.Borderwatch.Flow.Final = nil, "", false
+		}
+	}
 	ev.Borderwatch.ID = ""
 	borderwatch.Normalize(ev)
 	return ev
