@@ -9,6 +9,7 @@ import (
 	"net/netip"
 	"strconv"
 	"time"
+	"unsafe"
 
 	"github.com/borderwatch/borderwatch"
 	"github.com/borderwatch/borderwatch/capture/app"
@@ -239,8 +240,9 @@ func transportName(proto uint8) string {
 	return strconv.Itoa(int(proto))
 }
 
-// flowID is the FNV-1a 64 hash (hex) of the flow key and its first packet's time.
-func flowID(f *flow.Flow) string {
+// appendFlowID appends the flow's id: the FNV-1a 64 hash (16 hex digits) of the flow key and
+// its first packet's time.
+func appendFlowID(out []byte, f *flow.Flow) []byte {
 	const offset64, prime64 = 14695981039346656037, 1099511628211
 	h := uint64(offset64)
 	mix := func(b []byte) {
@@ -259,9 +261,7 @@ func flowID(f *flow.Flow) string {
 	mix(b[:])
 	var sum [8]byte
 	binary.BigEndian.PutUint64(sum[:], h)
-	var out [16]byte
-	hex.Encode(out[:], sum[:])
-	return string(out[:])
+	return hex.AppendEncode(out, sum[:])
 }
 
 // ianaNumbers holds network.iana_number for every protocol number.
@@ -272,17 +272,25 @@ var ianaNumbers = func() (t [256]string) {
 	return t
 }()
 
-// tcpFlagNames lists the names of the flags set in flags, in flagNames order, in one
-// allocation.
-func tcpFlagNames(flags uint8) []string {
-	out := make([]string, 0, bits.OnesCount8(flags))
-	for i, n := range flagNames {
-		if flags&(1<<i) != 0 {
-			out = append(out, n)
+// tcpFlagLists holds, for every combination of TCP flags, the names of the flags set, in
+// flagNames order. The lists are shared by every event: never modified (their capacity is
+// their length, so an append copies).
+var tcpFlagLists = func() (t [256][]string) {
+	for f := range t {
+		out := make([]string, 0, bits.OnesCount8(uint8(f)))
+		for i, n := range flagNames {
+			if f&(1<<i) != 0 {
+				out = append(out, n)
+			}
 		}
+		t[f] = out
 	}
-	return out
-}
+	return t
+}()
+
+// tcpFlagNames lists the names of the flags set in flags, in flagNames order; the list is
+// shared and must not be modified.
+func tcpFlagNames(flags uint8) []string { return tcpFlagLists[flags] }
 
 // report turns a flow record into an event.
 func (p *Processor) report(r flow.Record) {
@@ -295,6 +303,32 @@ func (p *Processor) report(r flow.Record) {
 	}
 }
 
+// eventText is the room in an eventBlock for the strings an event is built with (flow id,
+// Community ID, MAC, VLAN id, message); what does not fit goes to the heap.
+const eventText = 288
+
+// eventBlock is a flow event and every object and string it is built with, allocated at once.
+// The strings point into text, which is written once and never changed after.
+type eventBlock struct {
+	ev      borderwatch.Event
+	fl      borderwatch.Flow
+	in      borderwatch.Input
+	words   [4]string
+	pdns    [1]string
+	vlan    borderwatch.VLAN
+	ingress borderwatch.Interface
+	text    [eventText]byte
+}
+
+// textOf returns b[from:] as a string without copying. b's bytes from there on must never
+// change again (they are appended to, never written over).
+func textOf(b []byte, from int) string {
+	if len(b) == from {
+		return ""
+	}
+	return unsafe.String(&b[from], len(b)-from)
+}
+
 func (p *Processor) event(r flow.Record) *borderwatch.Event {
 	f := r.Flow
 	cIP, cPort := f.Client()
@@ -302,13 +336,8 @@ func (p *Processor) event(r flow.Record) *borderwatch.Event {
 	c, s := f.ClientSide, 1-f.ClientSide
 	proto := f.Key.Proto
 	transport := transportName(proto)
-	// the event and the parts every flow event has, in one allocation
-	a := &struct {
-		ev    borderwatch.Event
-		fl    borderwatch.Flow
-		in    borderwatch.Input
-		words [4]string
-	}{}
+	a := &eventBlock{}
+	text := a.text[:0]
 	ev := &a.ev
 	ev.Timestamp = r.Time.UTC()
 	typ := "start"
@@ -330,7 +359,8 @@ func (p *Processor) event(r flow.Record) *borderwatch.Event {
 	ev.Network = borderwatch.Network{Transport: transport, Type: netType, IANANumber: ianaNumbers[proto],
 		Bytes: f.Bytes[0] + f.Bytes[1], Packets: f.Packets[0] + f.Packets[1]}
 	fl := &a.fl
-	*fl = borderwatch.Flow{ID: flowID(f), Final: r.Final, Reason: r.Reason.String(),
+	text = appendFlowID(text, f)
+	*fl = borderwatch.Flow{ID: textOf(text, 0), Final: r.Final, Reason: r.Reason.String(),
 		SourcePayload: f.Payload[c], DestPayload: f.Payload[s]}
 	if flags := f.Flags[0] | f.Flags[1]; proto == decode.ProtoTCP && flags != 0 {
 		fl.TCPFlags = tcpFlagNames(flags)
@@ -348,26 +378,33 @@ func (p *Processor) event(r flow.Record) *borderwatch.Event {
 		}
 		if len(e.VLANs) > 0 {
 			fl.VLANs = e.VLANs
-			ev.Network.VLAN = &borderwatch.VLAN{ID: strconv.Itoa(int(e.VLANs[0]))}
+			n := len(text)
+			text = strconv.AppendUint(text, uint64(e.VLANs[0]), 10)
+			a.vlan.ID = textOf(text, n)
+			ev.Network.VLAN = &a.vlan
 		}
 		if e.Tunnel.Type != decode.TunnelNone {
 			fl.Tunnel = &borderwatch.Tunnel{Type: e.Tunnel.Type.String(), SourceIP: e.Tunnel.Src, DestIP: e.Tunnel.Dst, VNI: e.Tunnel.VNI}
 		}
 		if e.HasMAC {
-			ev.Source.MAC = formatMAC(e.ClientMAC)
+			n := len(text)
+			text = appendMAC(text, e.ClientMAC)
+			ev.Source.MAC = textOf(text, n)
 		}
 		icmpType, icmpCode = uint16(e.ICMPType), uint16(e.ICMPCode)
 		if e.PassiveDNS != "" {
 			pdnsName = e.PassiveDNS
-			fl.PassiveDNS = []string{e.PassiveDNS}
+			a.pdns[0] = e.PassiveDNS
+			fl.PassiveDNS = a.pdns[:1:1]
 		}
 		st, _ = e.App.(*app.State)
 	}
-	if proto == decode.ProtoICMP || proto == decode.ProtoICMPv6 {
-		ev.Network.CommunityID = flow.CommunityID(0, cIP, sIP, icmpType, icmpCode, proto)
-	} else {
-		ev.Network.CommunityID = flow.CommunityID(0, cIP, sIP, cPort, sPort, proto)
+	if proto != decode.ProtoICMP && proto != decode.ProtoICMPv6 {
+		icmpType, icmpCode = cPort, sPort
 	}
+	n := len(text)
+	text = flow.AppendCommunityID(text, 0, cIP, sIP, icmpType, icmpCode, proto)
+	ev.Network.CommunityID = textOf(text, n)
 	ev.Borderwatch.Flow = fl
 	if st != nil {
 		p.copyMeta(ev, st, !r.Final)
@@ -387,15 +424,16 @@ func (p *Processor) event(r flow.Record) *borderwatch.Event {
 		}
 		a.RDP, a.VNC = st.RDP, st.VNC // set once, never changed
 	}
-	obs := p.observer
+	ev.Observer = p.observer
 	if ingress != "" {
-		obs.Ingress = &borderwatch.Interface{}
-		obs.Ingress.Interface.Name = ingress
+		a.ingress.Interface.Name = ingress
+		ev.Observer.Ingress = &a.ingress
 	}
-	ev.Observer = obs
 	a.in = p.input
 	ev.Borderwatch.Input = &a.in
-	ev.Message = message(ev)
+	n = len(text)
+	text = appendMessage(text, ev)
+	ev.Message = textOf(text, n)
 	return ev
 }
 
@@ -440,23 +478,22 @@ func (p *Processor) copyMeta(ev *borderwatch.Event, st *app.State, clone bool) {
 	}
 }
 
-func formatMAC(m [6]byte) string {
+// appendMAC appends m as ECS writes MAC addresses: 02-00-5E-10-00-00.
+func appendMAC(b []byte, m [6]byte) []byte {
 	const hexd = "0123456789ABCDEF"
-	b := make([]byte, 0, 17)
 	for i, x := range m {
 		if i > 0 {
 			b = append(b, '-')
 		}
 		b = append(b, hexd[x>>4], hexd[x&15])
 	}
-	return string(b)
+	return b
 }
 
-// message renders the one-line summary, e.g. "tcp/tls session 10.0.0.1:5000 ->
+// appendMessage appends the one-line summary, e.g. "tcp/tls session 10.0.0.1:5000 ->
 // 192.0.2.1:443 (a.example), vpn astrill: 12 packets, 3400 bytes".
-func message(ev *borderwatch.Event) string {
-	var buf [256]byte
-	b := append(buf[:0], ev.Network.Transport...)
+func appendMessage(b []byte, ev *borderwatch.Event) []byte {
+	b = append(b, ev.Network.Transport...)
 	if ev.Network.Protocol != "" {
 		b = append(b, '/')
 		b = append(b, ev.Network.Protocol...)
@@ -481,8 +518,7 @@ func message(ev *borderwatch.Event) string {
 	b = strconv.AppendUint(b, ev.Network.Packets, 10)
 	b = append(b, " packets, "...)
 	b = strconv.AppendUint(b, ev.Network.Bytes, 10)
-	b = append(b, " bytes"...)
-	return string(b)
+	return append(b, " bytes"...)
 }
 
 // appendEndpoint appends ip:port as netip.AddrPort prints it ([v6]:port), or the bare

@@ -18,6 +18,15 @@ var (
 // given seed. For ICMP and ICMPv6, sport and dport are the type and code of a packet sent by
 // src. Protocols without ports hash the addresses and protocol only.
 func CommunityID(seed uint16, src, dst netip.Addr, sport, dport uint16, proto uint8) string {
+	var buf [CommunityIDLen]byte
+	return string(AppendCommunityID(buf[:0], seed, src, dst, sport, dport, proto))
+}
+
+// CommunityIDLen is the length of a Community ID v1 string.
+const CommunityIDLen = 2 + 28
+
+// AppendCommunityID is CommunityID appending the string to out (CommunityIDLen bytes).
+func AppendCommunityID(out []byte, seed uint16, src, dst netip.Addr, sport, dport uint16, proto uint8) []byte {
 	oneWay := false
 	hasPorts := true
 	switch proto {
@@ -62,5 +71,6 @@ func CommunityID(seed uint16, src, dst netip.Addr, sport, dport uint16, proto ui
 		b = binary.BigEndian.AppendUint16(b, dport)
 	}
 	sum := sha1.Sum(b)
-	return "1:" + base64.StdEncoding.EncodeToString(sum[:])
+	out = append(out, "1:"...)
+	return base64.StdEncoding.AppendEncode(out, sum[:])
 }
