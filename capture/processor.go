@@ -92,14 +92,7 @@ func (p *Processor) PacketVLAN(link decode.LinkType, data []byte, ts time.Time, 
 		p.newFlow(f, pkt, fromClient)
 	}
 	if len(pkt.Payload) > 0 && !f.Inspected {
-		var s *app.State
-		if f.Ext != nil {
-			s, _ = f.Ext.App.(*app.State)
-		}
-		if s == nil {
-			s = &app.State{}
-			f.ExtOrNew().App = s
-		}
+		s, _ := p.ext(f).App.(*app.State)
 		p.apkt = app.Packet{Proto: pkt.Proto, SrcPort: pkt.SrcPort, DstPort: pkt.DstPort, Seq: pkt.TCPSeq,
 			Payload: pkt.Payload, Cut: len(pkt.Payload) < pkt.PayloadLen, Time: ts, FromClient: fromClient}
 		p.an.Inspect(s, &p.apkt)
@@ -109,29 +102,62 @@ func (p *Processor) PacketVLAN(link decode.LinkType, data []byte, ts time.Time, 
 	return decode.OK
 }
 
+// flowExt is a flow's Ext and its analyzers' State in one allocation, with room for the
+// flow's VLAN tags.
+type flowExt struct {
+	ext   flow.Ext
+	st    app.State
+	vlans [decode.MaxVLANs]uint16
+}
+
+// ext returns f.Ext, allocating it first (with the flow's app.State in App) if needed.
+func (p *Processor) ext(f *flow.Flow) *flow.Ext {
+	if f.Ext == nil {
+		b := &flowExt{}
+		b.ext.App = &b.st
+		f.Ext = &b.ext
+	} else if f.Ext.App == nil {
+		f.Ext.App = &app.State{}
+	}
+	return f.Ext
+}
+
 func (p *Processor) newFlow(f *flow.Flow, pkt *decode.Packet, fromClient bool) {
+	var pdnsName string
+	if p.shared.PassiveDNS != nil {
+		srv, _ := f.Server()
+		pdnsName, _ = p.shared.PassiveDNS.Get(srv, pkt.Timestamp)
+	}
+	icmp := pkt.Proto == decode.ProtoICMP || pkt.Proto == decode.ProtoICMPv6
+	if pkt.NumVLANs == 0 && pkt.Tunnel.Type == decode.TunnelNone && !(fromClient && pkt.HasMAC) && !icmp &&
+		!(p.perFlow && p.ingress != "") && pdnsName == "" {
+		return
+	}
+	e := f.Ext
+	var vlans []uint16
+	if e == nil {
+		b := &flowExt{}
+		b.ext.App = &b.st
+		f.Ext, e = &b.ext, &b.ext
+		vlans = b.vlans[:0:pkt.NumVLANs]
+	}
 	if pkt.NumVLANs > 0 {
-		f.ExtOrNew().VLANs = append([]uint16(nil), pkt.VLANs[:pkt.NumVLANs]...)
+		e.VLANs = append(vlans, pkt.VLANs[:pkt.NumVLANs]...)
 	}
 	if pkt.Tunnel.Type != decode.TunnelNone {
-		f.ExtOrNew().Tunnel = pkt.Tunnel
+		e.Tunnel = pkt.Tunnel
 	}
 	if fromClient && pkt.HasMAC {
-		e := f.ExtOrNew()
 		e.ClientMAC, e.HasMAC = pkt.SrcMAC, true
 	}
-	if pkt.Proto == decode.ProtoICMP || pkt.Proto == decode.ProtoICMPv6 {
-		e := f.ExtOrNew()
+	if icmp {
 		e.ICMPType, e.ICMPCode = uint8(pkt.SrcPort), uint8(pkt.DstPort)
 	}
 	if p.perFlow && p.ingress != "" {
-		f.ExtOrNew().Ingress = p.ingress
+		e.Ingress = p.ingress
 	}
-	if p.shared.PassiveDNS != nil {
-		srv, _ := f.Server()
-		if name, ok := p.shared.PassiveDNS.Get(srv, pkt.Timestamp); ok {
-			f.ExtOrNew().PassiveDNS = name
-		}
+	if pdnsName != "" {
+		e.PassiveDNS = pdnsName
 	}
 }
 
@@ -196,6 +222,8 @@ func (s *Stats) Add(o Stats) {
 	a.Oversize += oa.Oversize
 	a.HelloMemoHits += oa.HelloMemoHits
 	a.HelloMemoEvicted += oa.HelloMemoEvicted
+	a.ServerMemoHits += oa.ServerMemoHits
+	a.ServerMemoEvicted += oa.ServerMemoEvicted
 }
 
 // LogAttrs returns the counters as log attributes.
@@ -212,7 +240,8 @@ func (s *Stats) LogAttrs() []any {
 			"certificates", a.TLSCerts, "quic_initials", a.QUICInitials, "dns", a.DNSMessages, "http", a.HTTPRequests,
 			"ssh", a.SSHBanners, "tls_errors", a.TLSErrors, "quic_errors", a.QUICErrors, "dns_errors", a.DNSErrors,
 			"http_errors", a.HTTPErrors, "ssh_errors", a.SSHErrors, "cert_errors", a.CertErrors, "gaps", a.Gaps,
-			"oversize", a.Oversize, "hello_memo_hits", a.HelloMemoHits, "hello_memo_evicted", a.HelloMemoEvicted),
+			"oversize", a.Oversize, "hello_memo_hits", a.HelloMemoHits, "hello_memo_evicted", a.HelloMemoEvicted,
+			"server_memo_hits", a.ServerMemoHits, "server_memo_evicted", a.ServerMemoEvicted),
 	}
 }
 

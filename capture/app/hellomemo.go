@@ -78,3 +78,35 @@ func (m *helloMemo) lookup(ch *ClientHello, transport byte) (e *helloEntry, hit,
 	*e = helloEntry{key: bytes.Clone(m.key), ja3: ch.JA3(), ja4: ch.JA4(transport), ciphers: CipherNames(ch.Ciphers)}
 	return e, false, evicted
 }
+
+// serverMemoSize bounds the JA3S fingerprints an Analyzer remembers.
+const serverMemoSize = 64
+
+// serverMemo remembers the JA3S of recent ServerHellos, keyed by the JA3S input string
+// (version, cipher, extensions): a server answers every client of one kind alike.
+// Direct-mapped and bounded; the zero value is ready. Not safe for concurrent use.
+type serverMemo struct {
+	seed    maphash.Seed
+	entries []serverEntry // allocated on first use
+	in      []byte        // scratch
+}
+
+type serverEntry struct {
+	in, ja3s string
+}
+
+// lookup returns the JA3S of sh, computing and remembering it on a miss.
+func (m *serverMemo) lookup(sh *ServerHello) (ja3s string, hit, evicted bool) {
+	if m.entries == nil {
+		m.entries = make([]serverEntry, serverMemoSize)
+		m.seed = maphash.MakeSeed()
+	}
+	m.in = sh.appendJA3S(m.in[:0])
+	e := &m.entries[maphash.Bytes(m.seed, m.in)%serverMemoSize]
+	if e.ja3s != "" && e.in == string(m.in) {
+		return e.ja3s, true, false
+	}
+	evicted = e.ja3s != ""
+	*e = serverEntry{in: string(m.in), ja3s: ja3sOf(m.in)}
+	return e.ja3s, false, evicted
+}

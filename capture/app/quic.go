@@ -277,30 +277,39 @@ type QUICAssembler struct {
 
 // Add takes one UDP payload from the client.
 func (a *QUICAssembler) Add(b []byte) (*ClientHello, error) {
+	ch := &ClientHello{}
+	if err := a.add(b, ch); err != nil {
+		return nil, err
+	}
+	return ch, nil
+}
+
+// add is Add parsing the ClientHello into ch (whose arrays it reuses).
+func (a *QUICAssembler) add(b []byte, ch *ClientHello) error {
 	a.packets++
 	if a.packets > 8 {
-		return nil, fmt.Errorf("quic: no complete client hello in 8 packets: %w", ErrMalformed)
+		return fmt.Errorf("quic: no complete client hello in 8 packets: %w", ErrMalformed)
 	}
 	dcid, err := QUICInitialDCID(b)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	if a.keys == nil {
 		if a.keys, err = NewQUICKeys(dcid); err != nil {
-			return nil, err
+			return err
 		}
 	}
 	pt, err := a.keys.open(a.pt[:0], b)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	a.pt = pt
 	if err := a.stream.addFrames(pt); err != nil {
-		return nil, err
+		return err
 	}
 	body, err := handshakeMessage(a.stream.contiguous(), 1)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	return ParseClientHello(body)
+	return parseClientHello(ch, body)
 }

@@ -61,6 +61,7 @@ type State struct {
 	VNC         *borderwatch.VNC
 	dir         [2]dirState
 	quic        *QUICAssembler
+	tlsb        *tlsBlock // where TLS points, when it was allocated here
 	gotSH       bool
 }
 
@@ -97,6 +98,8 @@ type Stats struct {
 	Oversize                                   uint64 // messages larger than MaxBuffer
 	HelloMemoHits                              uint64 // ClientHellos whose fingerprints were remembered
 	HelloMemoEvicted                           uint64 // remembered fingerprints replaced by another hello's
+	ServerMemoHits                             uint64 // ServerHellos whose JA3S was remembered
+	ServerMemoEvicted                          uint64 // remembered JA3S replaced by another's
 }
 
 // DNSSink receives the address records of DNS answers (passive DNS).
@@ -105,9 +108,12 @@ type DNSSink func(addr netip.Addr, name string, ttl uint32, at time.Time)
 // Analyzer runs the parsers over flow payloads. It is not safe for concurrent use (its Stats
 // are plain counters): give each capture worker its own.
 type Analyzer struct {
-	OnDNS  DNSSink
-	Stats  Stats
-	hellos helloMemo
+	OnDNS   DNSSink
+	Stats   Stats
+	hellos  helloMemo
+	servers serverMemo
+	ch      ClientHello // scratch: the hello being parsed
+	sh      ServerHello // scratch
 }
 
 // Packet is the slice of a decoded packet the analyzers need.
@@ -246,7 +252,10 @@ func (a *Analyzer) tcp(s *State, d int, ds *dirState, p *Packet) {
 }
 
 func (a *Analyzer) tlsClient(s *State, data []byte, transport byte) error {
-	ch, err := ParseClientHelloRecords(data)
+	body, err := clientHelloBody(data)
+	if err == nil {
+		err = parseClientHello(&a.ch, body)
+	}
 	if err != nil {
 		if !errors.Is(err, ErrNeedMore) {
 			a.Stats.TLSErrors++
@@ -254,7 +263,7 @@ func (a *Analyzer) tlsClient(s *State, data []byte, transport byte) error {
 		return err
 	}
 	a.Stats.TLSClientHellos++
-	a.setClientHello(s, ch, transport)
+	a.setClientHello(s, &a.ch, transport)
 	return nil
 }
 
@@ -274,16 +283,50 @@ func (s *State) setClientHello(ch *ClientHello, transport byte) {
 	s.setClient(ch, ch.JA3(), ch.JA4(transport), CipherNames(ch.Ciphers))
 }
 
-// setClient records a ClientHello and its fingerprints; ciphers may be shared with other
-// states and is never modified.
-func (s *State) setClient(ch *ClientHello, ja3, ja4 string, ciphers []string) {
+// tlsBlock holds a flow's tls.* objects in one allocation. Events of the flow's final record
+// point into it; interim records copy them.
+type tlsBlock struct {
+	tls    borderwatch.TLS
+	client borderwatch.TLSClient
+	server borderwatch.TLSServer
+	alpn   [2]string
+}
+
+// tlsMeta returns s.TLS, allocating it (with room for client and server) first if needed.
+func (s *State) tlsMeta() *borderwatch.TLS {
 	if s.TLS == nil {
-		s.TLS = &borderwatch.TLS{VersionProtocol: "tls"}
+		s.tlsb = &tlsBlock{tls: borderwatch.TLS{VersionProtocol: "tls"}}
+		s.TLS = &s.tlsb.tls
 	}
-	c := &borderwatch.TLSClient{ServerName: ch.ServerName, JA3: ja3, JA4: ja4, SupportedCiphers: ciphers, ALPN: ch.ALPN}
-	s.TLS.Client = c
-	if s.TLS.Version == "" {
-		s.TLS.Version = versionString(ch.MaxVersion())
+	return s.TLS
+}
+
+// setClient records a ClientHello and its fingerprints; ciphers may be shared with other
+// states and is never modified. ch may be reused afterwards: what is kept is copied.
+func (s *State) setClient(ch *ClientHello, ja3, ja4 string, ciphers []string) {
+	t := s.tlsMeta()
+	var c *borderwatch.TLSClient
+	var alpn []string
+	if s.tlsb != nil && t.Client == nil {
+		c = &s.tlsb.client
+		if len(ch.ALPN) <= len(s.tlsb.alpn) {
+			alpn = s.tlsb.alpn[:len(ch.ALPN):len(ch.ALPN)]
+		}
+	} else {
+		c = &borderwatch.TLSClient{}
+	}
+	if len(ch.ALPN) > 0 {
+		if alpn == nil {
+			alpn = make([]string, len(ch.ALPN))
+		}
+		copy(alpn, ch.ALPN)
+	} else {
+		alpn = nil
+	}
+	*c = borderwatch.TLSClient{ServerName: ch.ServerName, JA3: ja3, JA4: ja4, SupportedCiphers: ciphers, ALPN: alpn}
+	t.Client = c
+	if t.Version == "" {
+		t.Version = versionString(ch.MaxVersion())
 	}
 }
 
@@ -304,20 +347,30 @@ func (a *Analyzer) tlsServer(s *State, data []byte) error {
 			}
 			return err
 		}
-		sh, err := ParseServerHello(body)
-		if err != nil {
+		sh := &a.sh
+		if err := parseServerHello(sh, body); err != nil {
 			a.Stats.TLSErrors++
 			return err
 		}
 		a.Stats.TLSServerHellos++
 		s.gotSH = true
-		if s.TLS == nil {
-			s.TLS = &borderwatch.TLS{VersionProtocol: "tls"}
+		t := s.tlsMeta()
+		t.Version = sh.Version()
+		t.Cipher = CipherName(sh.Cipher)
+		t.NextProtocol = sh.ALPN
+		ja3s, hit, evicted := a.servers.lookup(sh)
+		if hit {
+			a.Stats.ServerMemoHits++
 		}
-		s.TLS.Version = sh.Version()
-		s.TLS.Cipher = CipherName(sh.Cipher)
-		s.TLS.NextProtocol = sh.ALPN
-		s.TLS.Server = &borderwatch.TLSServer{JA3S: sh.JA3S()}
+		if evicted {
+			a.Stats.ServerMemoEvicted++
+		}
+		if s.tlsb != nil && t.Server == nil {
+			t.Server = &s.tlsb.server
+		} else {
+			t.Server = &borderwatch.TLSServer{}
+		}
+		*t.Server = borderwatch.TLSServer{JA3S: ja3s}
 		if sh.SupportedVersion == 0x0304 {
 			return nil // the certificate is encrypted
 		}
@@ -456,7 +509,8 @@ func (a *Analyzer) udp(s *State, p *Packet) {
 				s.quic = &QUICAssembler{}
 				a.Stats.QUICInitials++
 			}
-			ch, err := s.quic.Add(b)
+			ch := &a.ch
+			err := s.quic.add(b, ch)
 			if err != nil {
 				if !errors.Is(err, ErrNeedMore) {
 					a.Stats.QUICErrors++

@@ -114,6 +114,15 @@ func handshakeMessage(stream []byte, want uint8) ([]byte, error) {
 // ParseClientHelloRecords parses a ClientHello from TLS records (the start of a TLS client's
 // byte stream). It returns ErrNeedMore when more bytes are needed.
 func ParseClientHelloRecords(b []byte) (*ClientHello, error) {
+	body, err := clientHelloBody(b)
+	if err != nil {
+		return nil, err
+	}
+	return ParseClientHello(body)
+}
+
+// clientHelloBody finds the ClientHello body in TLS records.
+func clientHelloBody(b []byte) ([]byte, error) {
 	if len(b) > 0 && b[0] != 22 {
 		return nil, ErrNotTLS
 	}
@@ -128,35 +137,49 @@ func ParseClientHelloRecords(b []byte) (*ClientHello, error) {
 		}
 		return nil, err
 	}
-	return ParseClientHello(body)
+	return body, nil
 }
 
 // ParseClientHello parses a ClientHello handshake body (after the 4-byte handshake header).
 func ParseClientHello(body []byte) (*ClientHello, error) {
+	ch := &ClientHello{}
+	if err := parseClientHello(ch, body); err != nil {
+		return nil, err
+	}
+	return ch, nil
+}
+
+// parseClientHello parses body into ch, reusing the arrays of ch's slices (their contents
+// are overwritten: a caller that reuses ch copies what it keeps). ServerName and the ALPN
+// strings are new strings (or constants) that stay valid.
+func parseClientHello(ch *ClientHello, body []byte) error {
+	*ch = ClientHello{Ciphers: ch.Ciphers[:0], Extensions: ch.Extensions[:0], Curves: ch.Curves[:0],
+		PointFormats: ch.PointFormats[:0], SignatureAlgs: ch.SignatureAlgs[:0],
+		SupportedVersions: ch.SupportedVersions[:0], ALPN: ch.ALPN[:0]}
 	c := newCursor(body)
-	ch := &ClientHello{LegacyVersion: c.u16()}
+	ch.LegacyVersion = c.u16()
 	c.bytes(32)
 	c.bytes(int(c.u8())) // session id
-	ch.Ciphers = u16List(c.sub(int(c.u16())))
+	ch.Ciphers = appendU16List(ch.Ciphers, c.sub(int(c.u16())))
 	c.bytes(int(c.u8())) // compression methods
 	if !c.ok {
-		return nil, fmt.Errorf("client hello: %w", ErrMalformed)
+		return fmt.Errorf("client hello: %w", ErrMalformed)
 	}
 	if c.empty() {
-		return ch, nil
+		return nil
 	}
 	exts := c.sub(int(c.u16()))
 	if !c.ok {
-		return nil, fmt.Errorf("client hello extensions: %w", ErrMalformed)
+		return fmt.Errorf("client hello extensions: %w", ErrMalformed)
 	}
-	if n := countExtensions(exts); n > 0 {
+	if n := countExtensions(exts); n > cap(ch.Extensions) {
 		ch.Extensions = make([]uint16, 0, n)
 	}
 	for exts.ok && !exts.empty() {
 		typ := exts.u16()
 		e := exts.sub(int(exts.u16()))
 		if !exts.ok {
-			return nil, fmt.Errorf("client hello extension %d: %w", typ, ErrMalformed)
+			return fmt.Errorf("client hello extension %d: %w", typ, ErrMalformed)
 		}
 		ch.Extensions = append(ch.Extensions, typ)
 		switch typ {
@@ -170,37 +193,57 @@ func ParseClientHello(body []byte) (*ClientHello, error) {
 				}
 			}
 		case 10: // supported_groups
-			ch.Curves = u16List(e.sub(int(e.u16())))
+			ch.Curves = appendU16List(ch.Curves[:0], e.sub(int(e.u16())))
 		case 11: // ec_point_formats
 			if l := e.sub(int(e.u8())); l.ok && !l.empty() {
-				ch.PointFormats = append([]uint8(nil), l.b...)
+				ch.PointFormats = append(ch.PointFormats[:0], l.b...)
 			}
 		case 13: // signature_algorithms
-			ch.SignatureAlgs = u16List(e.sub(int(e.u16())))
+			ch.SignatureAlgs = appendU16List(ch.SignatureAlgs[:0], e.sub(int(e.u16())))
 		case 16: // ALPN
 			l := e.sub(int(e.u16()))
 			for l.ok && !l.empty() {
 				p := l.bytes(int(l.u8()))
 				if l.ok && len(ch.ALPN) < 16 {
-					ch.ALPN = append(ch.ALPN, printable(p))
+					ch.ALPN = append(ch.ALPN, alpnName(p))
 				}
 			}
 		case 43: // supported_versions
-			ch.SupportedVersions = u16List(e.sub(int(e.u8())))
+			ch.SupportedVersions = appendU16List(ch.SupportedVersions[:0], e.sub(int(e.u8())))
 		}
 	}
-	return ch, nil
+	return nil
 }
 
-// u16List reads the big-endian 16-bit values of l into a slice of their exact size (nil for
-// none; an odd last byte is ignored).
-func u16List(l cursor) []uint16 {
-	if !l.ok || len(l.b) < 2 {
-		return nil
+// alpnName is printable(p), without allocating for the protocol names clients offer most.
+func alpnName(p []byte) string {
+	switch string(p) {
+	case "h2":
+		return "h2"
+	case "http/1.1":
+		return "http/1.1"
+	case "h3":
+		return "h3"
+	case "http/1.0":
+		return "http/1.0"
+	case "spdy/3.1":
+		return "spdy/3.1"
+	case "acme-tls/1":
+		return "acme-tls/1"
 	}
-	out := make([]uint16, len(l.b)/2)
-	for i := range out {
-		out[i] = uint16(l.b[2*i])<<8 | uint16(l.b[2*i+1])
+	return printable(p)
+}
+
+// appendU16List appends the big-endian 16-bit values of l to out (an odd last byte is
+// ignored); out comes back unchanged (nil stays nil) when l holds none.
+func appendU16List(out []uint16, l cursor) []uint16 {
+	if !l.ok || len(l.b) < 2 {
+		return out
+	}
+	n := len(l.b) / 2
+	out = slices.Grow(out, n)
+	for i := 0; i < n; i++ {
+		out = append(out, uint16(l.b[2*i])<<8|uint16(l.b[2*i+1]))
 	}
 	return out
 }
@@ -220,24 +263,34 @@ func countExtensions(exts cursor) int {
 
 // ParseServerHello parses a ServerHello handshake body.
 func ParseServerHello(body []byte) (*ServerHello, error) {
+	sh := &ServerHello{}
+	if err := parseServerHello(sh, body); err != nil {
+		return nil, err
+	}
+	return sh, nil
+}
+
+// parseServerHello parses body into sh, reusing the array of sh.Extensions.
+func parseServerHello(sh *ServerHello, body []byte) error {
+	*sh = ServerHello{Extensions: sh.Extensions[:0]}
 	c := newCursor(body)
-	sh := &ServerHello{LegacyVersion: c.u16()}
+	sh.LegacyVersion = c.u16()
 	c.bytes(32)
 	c.bytes(int(c.u8()))
 	sh.Cipher = c.u16()
 	c.u8() // compression
 	if !c.ok {
-		return nil, fmt.Errorf("server hello: %w", ErrMalformed)
+		return fmt.Errorf("server hello: %w", ErrMalformed)
 	}
 	if c.empty() {
-		return sh, nil
+		return nil
 	}
 	exts := c.sub(int(c.u16()))
 	for exts.ok && !exts.empty() {
 		typ := exts.u16()
 		e := exts.sub(int(exts.u16()))
 		if !exts.ok {
-			return nil, fmt.Errorf("server hello extension %d: %w", typ, ErrMalformed)
+			return fmt.Errorf("server hello extension %d: %w", typ, ErrMalformed)
 		}
 		sh.Extensions = append(sh.Extensions, typ)
 		switch typ {
@@ -246,11 +299,11 @@ func ParseServerHello(body []byte) (*ServerHello, error) {
 		case 16:
 			l := e.sub(int(e.u16()))
 			if p := l.bytes(int(l.u8())); l.ok {
-				sh.ALPN = printable(p)
+				sh.ALPN = alpnName(p)
 			}
 		}
 	}
-	return sh, nil
+	return nil
 }
 
 // ParseCertificate parses the leaf of a TLS ≤ 1.2 Certificate handshake body.
@@ -324,12 +377,21 @@ func (ch *ClientHello) JA3() string {
 // JA3S returns the JA3S fingerprint of a ServerHello.
 func (sh *ServerHello) JA3S() string {
 	var buf [256]byte
-	b := strconv.AppendUint(buf[:0], uint64(sh.LegacyVersion), 10)
+	return ja3sOf(sh.appendJA3S(buf[:0]))
+}
+
+// appendJA3S appends the JA3S input string.
+func (sh *ServerHello) appendJA3S(b []byte) []byte {
+	b = strconv.AppendUint(b, uint64(sh.LegacyVersion), 10)
 	b = append(b, ',')
 	b = strconv.AppendUint(b, uint64(sh.Cipher), 10)
 	b = append(b, ',')
-	b = appendDec16(b, sh.Extensions)
-	sum := md5.Sum(b)
+	return appendDec16(b, sh.Extensions)
+}
+
+// ja3sOf returns the JA3S fingerprint of its input string.
+func ja3sOf(in []byte) string {
+	sum := md5.Sum(in)
 	return hex.EncodeToString(sum[:])
 }
 
