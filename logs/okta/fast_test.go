@@ -101,6 +101,17 @@ func TestFastMatchesTree(t *testing.T) {
 			taken++
 		}
 	}
+	// Nesting around the scanner's depth bound, with strings, numbers and empty values at the
+	// bottom: taken or not, the event must be fastjson's.
+	for _, depth := range []int{maxDepth - 2, maxDepth - 1, maxDepth, maxDepth + 1, maxDepth + 2} {
+		for _, leaf := range []string{`{"k":"v"}`, `{"k":1}`, `{}`, `[]`, `["v"]`} {
+			var b strings.Builder
+			b.WriteString(`{"published":"2024-01-01T00:00:00Z","eventType":"x","debugContext":`)
+			b.WriteString(strings.Repeat(`{"a":`, depth) + leaf + strings.Repeat("}", depth))
+			b.WriteString(`,"actor":{"type":"User","alternateId":"u@d"}}`)
+			same(t, []byte(b.String()))
+		}
+	}
 	if taken < len(tricky)/2 {
 		t.Errorf("fast path took only %d of %d tricky documents", taken, len(tricky))
 	}
@@ -303,4 +314,27 @@ func TestJavaCacheBound(t *testing.T) {
 	if c.Resets != 2 || len(c.risks) != 10 || len(c.behs) != 10 {
 		t.Errorf("resets %d, %d risks and %d behaviors held; want 2, 10, 10", c.Resets, len(c.risks), len(c.behs))
 	}
+}
+
+// BenchmarkScan is the one-pass scan alone (quote bitmap, members of the spec found), on the
+// events BenchmarkPaths parses: go test -run '^$' -bench Scan -cpu 1 ./logs/okta
+func BenchmarkScan(b *testing.B) {
+	var gen bytes.Buffer
+	if err := oktagen.Write(&gen, 4096, 1, time.Date(2024, 5, 6, 0, 0, 0, 0, time.UTC)); err != nil {
+		b.Fatal(err)
+	}
+	lines := bytes.Split(bytes.TrimSuffix(gen.Bytes(), []byte("\n")), []byte("\n"))
+	p := &Parser{}
+	var out [nSlots]jv
+	n := 0
+	for i := 0; b.Loop(); i++ {
+		d := lines[i%len(lines)]
+		sc := scanner{d: d, q: p.quotes(d)}
+		clear(out[:])
+		if _, end := sc.value(0, 0, doc, out[:]); sc.bad || end != len(d) {
+			b.Fatal("scan failed")
+		}
+		n += len(d)
+	}
+	b.SetBytes(int64(n / b.N))
 }

@@ -219,53 +219,91 @@ func (sc *scanner) lit(i int, word string, k kind) (jv, int) {
 }
 
 // object scans members from i (after '{') and returns the index after the closing brace.
+// Strings, the most common values, are read here rather than through value.
 func (sc *scanner) object(i, depth int, sp *spec, out []jv) int {
 	d := sc.d
 	i = sc.ws(i)
 	if i < len(d) && d[i] == '}' {
 		return i + 1
 	}
-	for !sc.bad {
+	if depth > maxDepth { // value refuses a member this deep
+		sc.bad = true
+		return len(d)
+	}
+	q := sc.q
+	for {
 		if i >= len(d) || d[i] != '"' {
 			break
 		}
-		ke, esc := sc.str(i + 1)
+		var ke int
+		var esc bool
+		if q != nil {
+			ke = nextQuote(q, i+1)
+		} else {
+			ke, esc = sc.str(i + 1)
+		}
 		if ke < 0 {
 			break
 		}
-		key := d[i+1 : ke]
-		i = sc.ws(ke + 1)
-		if i >= len(d) || d[i] != ':' {
+		j := ke + 1
+		if j >= len(d) || d[j] != ':' {
+			if j = sc.ws(j); j >= len(d) || d[j] != ':' {
+				break
+			}
+		}
+		if j++; j < len(d) && d[j] <= ' ' {
+			j = sc.ws(j)
+		}
+		if j >= len(d) {
 			break
 		}
-		i = sc.ws(i + 1)
-		if sp == nil {
-			_, i = sc.value(i, depth, nil, nil)
-		} else {
+		slot := -1
+		if sp != nil {
 			if esc {
-				sc.bad = true // fastjson unescapes keys before comparing
-				return len(d)
+				break // fastjson unescapes keys before comparing
 			}
-			slot := sp.slot(key)
-			if slot < 0 || out[sp.base+slot].k != kMissing {
-				_, i = sc.value(i, depth, nil, nil)
-			} else {
-				var sub *spec
-				if sp.sub != nil {
-					sub = sp.sub[slot]
-				}
-				out[sp.base+slot], i = sc.value(i, depth, sub, out)
+			if n := sp.slot(d[i+1 : ke]); n >= 0 && out[sp.base+n].k == kMissing {
+				slot = n
 			}
 		}
-		i = sc.ws(i)
+		var v jv
+		if d[j] == '"' {
+			var e int
+			var esc bool
+			if q != nil {
+				e = nextQuote(q, j+1)
+			} else {
+				e, esc = sc.str(j + 1)
+			}
+			if e < 0 {
+				break
+			}
+			v, i = jv{j + 1, e, kString, esc}, e+1
+		} else {
+			var sub *spec
+			if slot >= 0 && sp.sub != nil {
+				sub = sp.sub[slot]
+			}
+			if v, i = sc.value(j, depth, sub, out); sc.bad {
+				return len(d)
+			}
+		}
+		if slot >= 0 {
+			out[sp.base+slot] = v
+		}
+		if i < len(d) && d[i] <= ' ' {
+			i = sc.ws(i)
+		}
 		if i >= len(d) {
 			break
 		}
-		switch d[i] {
-		case ',':
-			i = sc.ws(i + 1)
+		if d[i] == ',' {
+			if i++; i < len(d) && d[i] <= ' ' {
+				i = sc.ws(i)
+			}
 			continue
-		case '}':
+		}
+		if d[i] == '}' {
 			return i + 1
 		}
 		break
