@@ -1,10 +1,13 @@
 package app
 
 import (
+	"bytes"
 	"fmt"
 	"net/netip"
+	"slices"
 	"strconv"
 	"strings"
+	"unsafe"
 
 	"golang.org/x/net/dns/dnsmessage"
 
@@ -30,96 +33,155 @@ type AddrTTL struct {
 }
 
 // ParseDNS parses a DNS message (UDP payload, or TCP payload without the 2-byte length).
+// A message whose answers are malformed comes back with what was read and the error.
 func ParseDNS(b []byte) (*DNSMessage, error) {
+	d, resp, addrs, err := parseDNS(b, nil)
+	if d == nil {
+		return nil, err
+	}
+	return &DNSMessage{DNS: *d, Response: resp, Addresses: addrs}, err
+}
+
+// dnsBlock is a parsed DNS message's objects and short strings in one allocation; what does
+// not fit goes to the heap. The strings point into text, written once and never changed.
+type dnsBlock struct {
+	dns  borderwatch.DNS
+	q    borderwatch.DNSQuestion
+	ans  [2]borderwatch.DNSAnswer
+	ips  [2]netip.Addr
+	text [112]byte
+}
+
+// dnsHeaderFlags holds dns.header_flags for every combination of the six flags, in the
+// order AA TC RD RA AD CD. The lists are shared: never modified (capacity = length).
+var dnsHeaderFlags = func() (t [64][]string) {
+	names := [...]string{"AA", "TC", "RD", "RA", "AD", "CD"}
+	for f := range t {
+		var l []string
+		for i, n := range names {
+			if f&(1<<i) != 0 {
+				l = append(l, n)
+			}
+		}
+		t[f] = slices.Clip(l)
+	}
+	return t
+}()
+
+// parseDNS parses a DNS message into a new dnsBlock and appends its A/AAAA answers to addrs.
+// d is nil only when the header or question could not be read.
+func parseDNS(b []byte, addrs []AddrTTL) (d *borderwatch.DNS, response bool, _ []AddrTTL, _ error) {
 	var p dnsmessage.Parser
 	h, err := p.Start(b)
 	if err != nil {
-		return nil, fmt.Errorf("dns header: %w", err)
+		return nil, false, addrs, fmt.Errorf("dns header: %w", err)
 	}
-	m := &DNSMessage{Response: h.Response}
-	d := &m.DNS
-	d.ID = strconv.Itoa(int(h.ID))
+	blk := &dnsBlock{}
+	text := blk.text[:0]
+	d = &blk.dns
+	text = strconv.AppendUint(text, uint64(h.ID), 10)
+	d.ID = textOf(text, 0)
 	d.Type = "query"
 	if h.Response {
 		d.Type = "answer"
 		d.ResponseCode = rcodeName(h.RCode)
 	}
 	d.OpCode = opcodeName(h.OpCode)
-	if h.Authoritative {
-		d.HeaderFlags = append(d.HeaderFlags, "AA")
+	var flags int
+	for i, set := range [...]bool{h.Authoritative, h.Truncated, h.RecursionDesired, h.RecursionAvailable, h.AuthenticData, h.CheckingDisabled} {
+		if set {
+			flags |= 1 << i
+		}
 	}
-	if h.Truncated {
-		d.HeaderFlags = append(d.HeaderFlags, "TC")
-	}
-	if h.RecursionDesired {
-		d.HeaderFlags = append(d.HeaderFlags, "RD")
-	}
-	if h.RecursionAvailable {
-		d.HeaderFlags = append(d.HeaderFlags, "RA")
-	}
-	if h.AuthenticData {
-		d.HeaderFlags = append(d.HeaderFlags, "AD")
-	}
-	if h.CheckingDisabled {
-		d.HeaderFlags = append(d.HeaderFlags, "CD")
-	}
+	d.HeaderFlags = dnsHeaderFlags[flags]
 	q, err := p.Question()
 	if err == dnsmessage.ErrSectionDone {
-		return m, nil
+		return d, h.Response, addrs, nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("dns question: %w", err)
+		return nil, false, addrs, fmt.Errorf("dns question: %w", err)
 	}
+	// the question's name is a string of its own: passive DNS keeps it
 	name := nameString(q.Name)
-	d.Question = &borderwatch.DNSQuestion{Name: name, Type: typeName(q.Type), Class: className(q.Class)}
+	blk.q = borderwatch.DNSQuestion{Name: name, Type: typeName(q.Type), Class: className(q.Class)}
+	d.Question = &blk.q
 	if err := p.SkipAllQuestions(); err != nil {
-		return nil, fmt.Errorf("dns questions: %w", err)
+		return nil, false, addrs, fmt.Errorf("dns questions: %w", err)
 	}
 	if !h.Response {
-		return m, nil
+		return d, false, addrs, nil
 	}
+	d.Answers = blk.ans[:0]
+	d.ResolvedIP = blk.ips[:0]
 	for len(d.Answers) < maxAnswers {
 		rh, err := p.AnswerHeader()
 		if err == dnsmessage.ErrSectionDone {
 			break
 		}
 		if err != nil {
-			return m, fmt.Errorf("dns answer: %w", err)
+			return d, true, addrs, fmt.Errorf("dns answer: %w", err)
 		}
-		a := borderwatch.DNSAnswer{Name: nameString(rh.Name), Type: typeName(rh.Type), Class: className(rh.Class), TTL: rh.TTL}
+		var a borderwatch.DNSAnswer
+		// the question's name again (most answers) is that string; a name with escapes is
+		// cleaned again, as its raw bytes may equal another name's escaped form
+		if n := bytes.TrimSuffix(rh.Name.Data[:rh.Name.Length], dot); string(n) == name && strings.IndexByte(name, '\\') < 0 {
+			a.Name = name
+		} else {
+			a.Name = nameString(rh.Name)
+		}
+		a.Type, a.Class, a.TTL = typeName(rh.Type), className(rh.Class), rh.TTL
 		switch rh.Type {
-		case dnsmessage.TypeA:
-			r, err := p.AResource()
-			if err != nil {
-				return m, fmt.Errorf("dns A record: %w", err)
+		case dnsmessage.TypeA, dnsmessage.TypeAAAA:
+			var ip netip.Addr
+			if rh.Type == dnsmessage.TypeA {
+				r, err := p.AResource()
+				if err != nil {
+					return d, true, addrs, fmt.Errorf("dns A record: %w", err)
+				}
+				ip = netip.AddrFrom4(r.A)
+			} else {
+				r, err := p.AAAAResource()
+				if err != nil {
+					return d, true, addrs, fmt.Errorf("dns AAAA record: %w", err)
+				}
+				ip = netip.AddrFrom16(r.AAAA)
 			}
-			ip := netip.AddrFrom4(r.A)
-			a.Data = ip.String()
+			n := len(text)
+			text = ip.AppendTo(text)
+			a.Data = textOf(text, n)
 			d.ResolvedIP = append(d.ResolvedIP, ip)
-			m.Addresses = append(m.Addresses, AddrTTL{ip, rh.TTL})
-		case dnsmessage.TypeAAAA:
-			r, err := p.AAAAResource()
-			if err != nil {
-				return m, fmt.Errorf("dns AAAA record: %w", err)
-			}
-			ip := netip.AddrFrom16(r.AAAA)
-			a.Data = ip.String()
-			d.ResolvedIP = append(d.ResolvedIP, ip)
-			m.Addresses = append(m.Addresses, AddrTTL{ip, rh.TTL})
+			addrs = append(addrs, AddrTTL{ip, rh.TTL})
 		case dnsmessage.TypeCNAME:
 			r, err := p.CNAMEResource()
 			if err != nil {
-				return m, fmt.Errorf("dns CNAME record: %w", err)
+				return d, true, addrs, fmt.Errorf("dns CNAME record: %w", err)
 			}
 			a.Data = nameString(r.CNAME)
 		default:
 			if err := p.SkipAnswer(); err != nil {
-				return m, fmt.Errorf("dns answer: %w", err)
+				return d, true, addrs, fmt.Errorf("dns answer: %w", err)
 			}
 		}
 		d.Answers = append(d.Answers, a)
 	}
-	return m, nil
+	if len(d.Answers) == 0 {
+		d.Answers = nil
+	}
+	if len(d.ResolvedIP) == 0 {
+		d.ResolvedIP = nil
+	}
+	return d, true, addrs, nil
+}
+
+var dot = []byte{'.'}
+
+// textOf returns b[from:] as a string without copying. b's bytes from there on must never
+// change again (they are appended to, never written over).
+func textOf(b []byte, from int) string {
+	if len(b) == from {
+		return ""
+	}
+	return unsafe.String(&b[from], len(b)-from)
 }
 
 func nameString(n dnsmessage.Name) string {

@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"golang.org/x/net/dns/dnsmessage"
+
 	"github.com/borderwatch/borderwatch/capture/internal/synth"
 )
 
@@ -57,6 +59,36 @@ func FuzzDNS(f *testing.F) {
 		}
 		if m != nil && len(m.DNS.Answers) > maxAnswers {
 			t.Fatalf("%d answers kept", len(m.DNS.Answers))
+		}
+		if m == nil || !m.Response {
+			return
+		}
+		// every answer's name and address as read plainly, one resource at a time
+		var p dnsmessage.Parser
+		if _, err := p.Start(b); err != nil {
+			t.Fatal(err)
+		}
+		if err := p.SkipAllQuestions(); err != nil {
+			t.Fatal(err)
+		}
+		for i, a := range m.DNS.Answers {
+			r, err := p.Answer()
+			if err != nil {
+				return // the parsers stop differently at a malformed record
+			}
+			if want := nameString(r.Header.Name); a.Name != want {
+				t.Fatalf("answer %d name %q, want %q", i, a.Name, want)
+			}
+			switch body := r.Body.(type) {
+			case *dnsmessage.AResource:
+				if want := netip.AddrFrom4(body.A).String(); a.Data != want {
+					t.Fatalf("answer %d data %q, want %q", i, a.Data, want)
+				}
+			case *dnsmessage.AAAAResource:
+				if want := netip.AddrFrom16(body.AAAA).String(); a.Data != want {
+					t.Fatalf("answer %d data %q, want %q", i, a.Data, want)
+				}
+			}
 		}
 	})
 }

@@ -1,8 +1,12 @@
 package app
 
 import (
+	"net/netip"
 	"reflect"
+	"strings"
 	"testing"
+
+	"golang.org/x/net/dns/dnsmessage"
 
 	"github.com/borderwatch/borderwatch"
 	"github.com/borderwatch/borderwatch/capture/internal/synth"
@@ -55,5 +59,69 @@ func TestScratchReuse(t *testing.T) {
 	}
 	if shared.Stats.ServerMemoHits == 0 {
 		t.Errorf("the repeated server hello was not remembered: %+v", shared.Stats)
+	}
+}
+
+// TestDNSAnswerNames checks that an answer's name is its own cleaned name, also when its raw
+// bytes equal the question's cleaned (escaped) name, and that answers beyond the block's room
+// and several messages parsed one after another keep their own strings.
+func TestDNSAnswerNames(t *testing.T) {
+	build := func(id uint16, q string, answers ...string) []byte {
+		b := dnsmessage.NewBuilder(nil, dnsmessage.Header{ID: id, Response: true, RecursionDesired: true, RecursionAvailable: true})
+		b.EnableCompression()
+		if err := b.StartQuestions(); err != nil {
+			t.Fatal(err)
+		}
+		if err := b.Question(dnsmessage.Question{Name: dnsmessage.MustNewName(q), Type: dnsmessage.TypeA, Class: dnsmessage.ClassINET}); err != nil {
+			t.Fatal(err)
+		}
+		if err := b.StartAnswers(); err != nil {
+			t.Fatal(err)
+		}
+		for i, a := range answers {
+			h := dnsmessage.ResourceHeader{Name: dnsmessage.MustNewName(a), Class: dnsmessage.ClassINET, TTL: 60}
+			if err := b.AResource(h, dnsmessage.AResource{A: [4]byte{192, 0, 2, byte(i + 1)}}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		msg, err := b.Finish()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return msg
+	}
+	for _, tc := range []struct {
+		q       string
+		answers []string
+		want    []string // answer names
+	}{
+		{"a.example.", []string{"a.example.", "a.example.", "a.example."}, []string{"a.example", "a.example", "a.example"}},
+		{"A.Example.", []string{"A.Example.", "b.example."}, []string{"a.example", "b.example"}},
+		// the question's cleaned name is \x01.example.; an answer spelled that way literally is
+		// cleaned on its own (its backslash escaped)
+		{"\x01.example.", []string{`\x01.example.`, "\x01.example."}, []string{`\x5cx01.example`, `\x01.example`}},
+	} {
+		d, resp, addrs, err := parseDNS(build(7, tc.q, tc.answers...), nil)
+		if err != nil || !resp {
+			t.Fatalf("%q: %v", tc.q, err)
+		}
+		var got []string
+		for _, a := range d.Answers {
+			got = append(got, a.Name)
+		}
+		if !reflect.DeepEqual(got, tc.want) {
+			t.Errorf("%q: answer names %q, want %q", tc.q, got, tc.want)
+		}
+		if len(addrs) != len(tc.answers) || len(d.ResolvedIP) != len(tc.answers) {
+			t.Errorf("%q: %d addresses, %d resolved", tc.q, len(addrs), len(d.ResolvedIP))
+		}
+		for i, a := range d.Answers {
+			if want := netip.AddrFrom4([4]byte{192, 0, 2, byte(i + 1)}).String(); a.Data != want || d.ResolvedIP[i].String() != want {
+				t.Errorf("%q: answer %d data %q ip %v, want %s", tc.q, i, a.Data, d.ResolvedIP[i], want)
+			}
+		}
+		if d.ID != "7" || strings.Join(d.HeaderFlags, ",") != "RD,RA" {
+			t.Errorf("id %q flags %v", d.ID, d.HeaderFlags)
+		}
 	}
 }

@@ -114,6 +114,7 @@ type Analyzer struct {
 	servers serverMemo
 	ch      ClientHello // scratch: the hello being parsed
 	sh      ServerHello // scratch
+	addrs   []AddrTTL   // scratch: a DNS answer's addresses
 }
 
 // Packet is the slice of a decoded packet the analyzers need.
@@ -568,20 +569,20 @@ func (a *Analyzer) dns(s *State, p *Packet) {
 		}
 		b = b[2 : 2+n]
 	}
-	m, err := ParseDNS(b)
+	d, response, addrs, err := parseDNS(b, a.addrs[:0])
+	a.addrs = addrs[:0]
 	if err != nil {
 		a.Stats.DNSErrors++
 		return
 	}
 	a.Stats.DNSMessages++
 	s.Protocol = ProtoDNS
-	if s.DNS == nil || (m.Response && s.DNS.Type == "query") {
-		d := m.DNS
-		s.DNS = &d
+	if s.DNS == nil || (response && s.DNS.Type == "query") {
+		s.DNS = d
 	}
-	if m.Response && a.OnDNS != nil && m.DNS.Question != nil {
-		for _, at := range m.Addresses {
-			a.OnDNS(at.Addr, m.DNS.Question.Name, at.TTL, p.Time)
+	if response && a.OnDNS != nil && d.Question != nil {
+		for _, at := range addrs {
+			a.OnDNS(at.Addr, d.Question.Name, at.TTL, p.Time)
 		}
 	}
 }
