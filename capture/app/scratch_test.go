@@ -125,3 +125,54 @@ func TestDNSAnswerNames(t *testing.T) {
 		}
 	}
 }
+
+// TestQUICReuse runs QUIC connections (ClientHellos spanning two reordered Initials, one
+// tampered with) through one Analyzer, whose assemblers are reused, and checks each against a
+// fresh Analyzer.
+func TestQUICReuse(t *testing.T) {
+	type conn struct {
+		pkts [][]byte
+		sni  string
+	}
+	var conns []conn
+	for i, sni := range []string{"api.astrill.com", "b.example", "", "long-name.c.example", "d.example", "e.example", "f.example", "g.example", "h.example", "i.example", "j.example"} {
+		dcid := []byte{1, 2, 3, 4, 5, 6, 7, byte(i)}
+		hello := synth.ClientHello(synth.Hello{SNI: sni, ALPN: []string{"h3"}, QUIC: true, PadTo: 1500 + 300*(i%3)})
+		pkts := synth.QUICInitials(dcid, hello, i%2 == 0)
+		if i == 3 {
+			pkts[0] = append([]byte(nil), pkts[0]...)
+			pkts[0][len(pkts[0])-1] ^= 1 // fails authentication: the assembler is dropped and reused
+		}
+		conns = append(conns, conn{pkts, sni})
+	}
+	var shared Analyzer
+	states := make([]State, len(conns))
+	for i, c := range conns {
+		for _, p := range c.pkts {
+			shared.Inspect(&states[i], &Packet{Proto: 17, SrcPort: 5000, DstPort: 443, Payload: p, FromClient: true})
+		}
+	}
+	for i, c := range conns {
+		var fresh Analyzer
+		var s State
+		for _, p := range c.pkts {
+			fresh.Inspect(&s, &Packet{Proto: 17, SrcPort: 5000, DstPort: 443, Payload: p, FromClient: true})
+		}
+		got, want := states[i].TLS, s.TLS
+		if (got == nil) != (want == nil) {
+			t.Fatalf("conn %d: tls %+v, fresh analyzer %+v", i, got, want)
+		}
+		if i == 3 {
+			if got != nil {
+				t.Errorf("tampered conn: %+v", got.Client)
+			}
+			continue
+		}
+		if got == nil || got.Client.ServerName != c.sni || !reflect.DeepEqual(*got.Client, *want.Client) {
+			t.Errorf("conn %d: %+v, want %+v", i, got.Client, want.Client)
+		}
+	}
+	if len(shared.quics) == 0 || len(shared.quics) > maxFreeQUIC {
+		t.Errorf("%d assemblers kept", len(shared.quics))
+	}
+}

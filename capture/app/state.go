@@ -112,9 +112,34 @@ type Analyzer struct {
 	Stats   Stats
 	hellos  helloMemo
 	servers serverMemo
-	ch      ClientHello // scratch: the hello being parsed
-	sh      ServerHello // scratch
-	addrs   []AddrTTL   // scratch: a DNS answer's addresses
+	ch      ClientHello      // scratch: the hello being parsed
+	sh      ServerHello      // scratch
+	addrs   []AddrTTL        // scratch: a DNS answer's addresses
+	quics   []*QUICAssembler // assemblers done with, kept for their buffers (at most maxFreeQUIC)
+}
+
+// maxFreeQUIC bounds the QUIC assemblers an Analyzer keeps for reuse.
+const maxFreeQUIC = 8
+
+// newQUIC returns an empty assembler, reusing one done with.
+func (a *Analyzer) newQUIC() *QUICAssembler {
+	if n := len(a.quics); n > 0 {
+		q := a.quics[n-1]
+		a.quics[n-1] = nil
+		a.quics = a.quics[:n-1]
+		return q
+	}
+	return &QUICAssembler{}
+}
+
+// freeQUIC keeps q (which no flow uses any longer) for reuse: its plaintext and stream
+// buffers stay, the rest is cleared.
+func (a *Analyzer) freeQUIC(q *QUICAssembler) {
+	if len(a.quics) >= maxFreeQUIC || cap(q.stream.buf) > maxCrypto || cap(q.pt) > 2*maxCrypto {
+		return
+	}
+	*q = QUICAssembler{pt: q.pt[:0], stream: cryptoStream{buf: q.stream.buf[:0], pieces: q.stream.pieces[:0]}}
+	a.quics = append(a.quics, q)
 }
 
 // Packet is the slice of a decoded packet the analyzers need.
@@ -507,7 +532,7 @@ func (a *Analyzer) udp(s *State, p *Packet) {
 				return
 			}
 			if s.quic == nil {
-				s.quic = &QUICAssembler{}
+				s.quic = a.newQUIC()
 				a.Stats.QUICInitials++
 			}
 			ch := &a.ch
@@ -515,10 +540,12 @@ func (a *Analyzer) udp(s *State, p *Packet) {
 			if err != nil {
 				if !errors.Is(err, ErrNeedMore) {
 					a.Stats.QUICErrors++
+					a.freeQUIC(s.quic)
 					s.quic = nil
 				}
 				return
 			}
+			a.freeQUIC(s.quic)
 			s.quic = nil
 			a.Stats.TLSClientHellos++
 			a.setClientHello(s, ch, 'q')
