@@ -109,8 +109,11 @@ func ParseTime(s string, loc *time.Location) (time.Time, error) {
 	if s == "" {
 		return time.Time{}, ErrNoTime
 	}
-	if t, ok := parseUTC(s); ok {
-		return checkYear(t, s)
+	if t, year, ok := parseUTCYear(s); ok {
+		if year < 1970 || year > 2200 {
+			return checkYear(t, s)
+		}
+		return t, nil
 	}
 	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
 		return checkYear(t.UTC(), s)
@@ -130,9 +133,15 @@ func ParseTime(s string, loc *time.Location) (time.Time, error) {
 // fraction, as time.Parse(time.RFC3339Nano) does but without its generality; ok is false for
 // anything else (time.Parse decides then).
 func parseUTC(s string) (t time.Time, ok bool) {
+	t, _, ok = parseUTCYear(s)
+	return t, ok
+}
+
+// parseUTCYear is parseUTC that also returns the year it read.
+func parseUTCYear(s string) (t time.Time, year int, ok bool) {
 	if len(s) < 20 || len(s) > 30 || s[len(s)-1] != 'Z' ||
 		s[4] != '-' || s[7] != '-' || s[10] != 'T' || s[13] != ':' || s[16] != ':' {
-		return time.Time{}, false
+		return time.Time{}, 0, false
 	}
 	num := func(s string) int {
 		n := 0
@@ -149,21 +158,40 @@ func parseUTC(s string) (t time.Time, ok bool) {
 	hour, minute, sec := num(s[11:13]), num(s[14:16]), num(s[17:19])
 	if year < 0 || month < 1 || month > 12 || day < 1 || day > daysIn(time.Month(month), year) ||
 		hour < 0 || hour > 23 || minute < 0 || minute > 59 || sec < 0 || sec > 59 {
-		return time.Time{}, false
+		return time.Time{}, 0, false
 	}
 	nsec := 0
 	if frac := s[19 : len(s)-1]; frac != "" {
 		if len(frac) < 2 || frac[0] != '.' {
-			return time.Time{}, false
+			return time.Time{}, 0, false
 		}
 		if nsec = num(frac[1:]); nsec < 0 {
-			return time.Time{}, false
+			return time.Time{}, 0, false
 		}
 		for range 10 - len(frac) {
 			nsec *= 10
 		}
 	}
-	return time.Date(year, time.Month(month), day, hour, minute, sec, nsec, time.UTC), true
+	// time.Unix of the civil date's day number: time.Date's general path (normalization,
+	// zone lookup) is not needed for a valid UTC date.
+	secs := unixDays(year, month, day)*86400 + int64(hour*3600+minute*60+sec)
+	return time.Unix(secs, int64(nsec)).UTC(), year, true
+}
+
+// unixDays is the number of days from 1970-01-01 to the proleptic Gregorian date year-month-day
+// (year 0-9999, month and day valid), after Hinnant's days_from_civil.
+func unixDays(year, month, day int) int64 {
+	if month <= 2 {
+		year--
+	}
+	era := year / 400
+	if year < 0 {
+		era = (year - 399) / 400
+	}
+	yoe := year - era*400
+	doy := (153*((month+9)%12)+2)/5 + day - 1
+	doe := yoe*365 + yoe/4 - yoe/100 + doy
+	return int64(era)*146097 + int64(doe) - 719468
 }
 
 func daysIn(m time.Month, year int) int {

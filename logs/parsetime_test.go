@@ -57,3 +57,17 @@ func FuzzParseUTC(f *testing.F) {
 		}
 	})
 }
+
+// TestUnixDays compares the day count with time.Date on every day of years 0-9999.
+func TestUnixDays(t *testing.T) {
+	for year := 0; year <= 9999; year++ {
+		for month := 1; month <= 12; month++ {
+			for day := 1; day <= daysIn(time.Month(month), year); day++ {
+				want := time.Date(year, time.Month(month), day, 0, 0, 0, 0, time.UTC).Unix()
+				if got := unixDays(year, month, day) * 86400; got != want {
+					t.Fatalf("unixDays(%d, %d, %d) = %d s, time.Date gives %d", year, month, day, got, want)
+				}
+			}
+		}
+	}
+}
