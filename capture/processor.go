@@ -224,6 +224,8 @@ func (s *Stats) Add(o Stats) {
 	a.HelloMemoEvicted += oa.HelloMemoEvicted
 	a.ServerMemoHits += oa.ServerMemoHits
 	a.ServerMemoEvicted += oa.ServerMemoEvicted
+	a.NameMemoHits += oa.NameMemoHits
+	a.NameMemoEvicted += oa.NameMemoEvicted
 }
 
 // LogAttrs returns the counters as log attributes.
@@ -241,7 +243,8 @@ func (s *Stats) LogAttrs() []any {
 			"ssh", a.SSHBanners, "tls_errors", a.TLSErrors, "quic_errors", a.QUICErrors, "dns_errors", a.DNSErrors,
 			"http_errors", a.HTTPErrors, "ssh_errors", a.SSHErrors, "cert_errors", a.CertErrors, "gaps", a.Gaps,
 			"oversize", a.Oversize, "hello_memo_hits", a.HelloMemoHits, "hello_memo_evicted", a.HelloMemoEvicted,
-			"server_memo_hits", a.ServerMemoHits, "server_memo_evicted", a.ServerMemoEvicted),
+			"server_memo_hits", a.ServerMemoHits, "server_memo_evicted", a.ServerMemoEvicted,
+			"name_memo_hits", a.NameMemoHits, "name_memo_evicted", a.NameMemoEvicted),
 	}
 }
 

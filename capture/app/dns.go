@@ -35,7 +35,7 @@ type AddrTTL struct {
 // ParseDNS parses a DNS message (UDP payload, or TCP payload without the 2-byte length).
 // A message whose answers are malformed comes back with what was read and the error.
 func ParseDNS(b []byte) (*DNSMessage, error) {
-	d, resp, addrs, err := parseDNS(b, nil)
+	d, resp, addrs, err := parseDNS(b, nil, nil, nil)
 	if d == nil {
 		return nil, err
 	}
@@ -68,9 +68,10 @@ var dnsHeaderFlags = func() (t [64][]string) {
 	return t
 }()
 
-// parseDNS parses a DNS message into a new dnsBlock and appends its A/AAAA answers to addrs.
-// d is nil only when the header or question could not be read.
-func parseDNS(b []byte, addrs []AddrTTL) (d *borderwatch.DNS, response bool, _ []AddrTTL, _ error) {
+// parseDNS parses a DNS message into a new dnsBlock and appends its A/AAAA answers to addrs;
+// names are cleaned through names (may be nil; st counts its hits). d is nil only when the
+// header or question could not be read.
+func parseDNS(b []byte, addrs []AddrTTL, names *nameMemo, st *Stats) (d *borderwatch.DNS, response bool, _ []AddrTTL, _ error) {
 	var p dnsmessage.Parser
 	h, err := p.Start(b)
 	if err != nil {
@@ -102,7 +103,7 @@ func parseDNS(b []byte, addrs []AddrTTL) (d *borderwatch.DNS, response bool, _ [
 		return nil, false, addrs, fmt.Errorf("dns question: %w", err)
 	}
 	// the question's name is a string of its own: passive DNS keeps it
-	name := nameString(q.Name)
+	name := names.name(q.Name, st)
 	blk.q = borderwatch.DNSQuestion{Name: name, Type: typeName(q.Type), Class: className(q.Class)}
 	d.Question = &blk.q
 	if err := p.SkipAllQuestions(); err != nil {
@@ -127,7 +128,7 @@ func parseDNS(b []byte, addrs []AddrTTL) (d *borderwatch.DNS, response bool, _ [
 		if n := bytes.TrimSuffix(rh.Name.Data[:rh.Name.Length], dot); string(n) == name && strings.IndexByte(name, '\\') < 0 {
 			a.Name = name
 		} else {
-			a.Name = nameString(rh.Name)
+			a.Name = names.name(rh.Name, st)
 		}
 		a.Type, a.Class, a.TTL = typeName(rh.Type), className(rh.Class), rh.TTL
 		switch rh.Type {
@@ -156,7 +157,7 @@ func parseDNS(b []byte, addrs []AddrTTL) (d *borderwatch.DNS, response bool, _ [
 			if err != nil {
 				return d, true, addrs, fmt.Errorf("dns CNAME record: %w", err)
 			}
-			a.Data = nameString(r.CNAME)
+			a.Data = names.name(r.CNAME, st)
 		default:
 			if err := p.SkipAnswer(); err != nil {
 				return d, true, addrs, fmt.Errorf("dns answer: %w", err)
@@ -182,6 +183,11 @@ func textOf(b []byte, from int) string {
 		return ""
 	}
 	return unsafe.String(&b[from], len(b)-from)
+}
+
+// name is nameString through the memo.
+func (m *nameMemo) name(n dnsmessage.Name, st *Stats) string {
+	return m.clean(n.Data[:n.Length], st)
 }
 
 func nameString(n dnsmessage.Name) string {

@@ -79,6 +79,47 @@ func (m *helloMemo) lookup(ch *ClientHello, transport byte) (e *helloEntry, hit,
 	return e, false, evicted
 }
 
+// nameMemoSize bounds the names (SNI, DNS) an Analyzer remembers cleaned.
+const nameMemoSize = 256
+
+// nameMemo remembers the cleaned strings of recent server and DNS names, keyed by their raw
+// bytes: clients ask for the same names again and again, and a remembered name costs a hash
+// and a comparison instead of a new string. Names longer than 255 bytes are not remembered.
+// Direct-mapped and bounded; the zero value is ready; a nil *nameMemo cleans every name
+// anew. Not safe for concurrent use.
+type nameMemo struct {
+	seed    maphash.Seed
+	entries []nameEntry // allocated on first use
+}
+
+type nameEntry struct{ raw, clean string }
+
+// clean returns cleanName(b), remembered or computed; it counts hits and evictions in st.
+func (m *nameMemo) clean(b []byte, st *Stats) string {
+	if m == nil || len(b) > 255 || len(b) == 0 {
+		return cleanName(b)
+	}
+	if m.entries == nil {
+		m.entries = make([]nameEntry, nameMemoSize)
+		m.seed = maphash.MakeSeed()
+	}
+	e := &m.entries[maphash.Bytes(m.seed, b)%nameMemoSize]
+	if e.raw != "" && e.raw == string(b) {
+		st.NameMemoHits++
+		return e.clean
+	}
+	if e.raw != "" {
+		st.NameMemoEvicted++
+	}
+	clean := cleanName(b)
+	raw := clean
+	if len(raw) != len(b) || raw != string(b) {
+		raw = string(b)
+	}
+	*e = nameEntry{raw: raw, clean: clean}
+	return clean
+}
+
 // serverMemoSize bounds the JA3S fingerprints an Analyzer remembers.
 const serverMemoSize = 64
 

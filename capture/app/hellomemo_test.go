@@ -1,8 +1,10 @@
 package app
 
 import (
+	"bytes"
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -95,5 +97,43 @@ func TestHelloMemoBound(t *testing.T) {
 	}
 	if len(a.hellos.entries) != helloMemoSize || a.Stats.HelloMemoEvicted == 0 || a.Stats.HelloMemoHits != 0 {
 		t.Fatalf("%d entries, %d evicted, %d hits", len(a.hellos.entries), a.Stats.HelloMemoEvicted, a.Stats.HelloMemoHits)
+	}
+}
+
+// FuzzNameMemo checks that a remembered name is always what cleanName gives for its bytes,
+// whatever names came before (the input is split into names at every 0xff byte).
+func FuzzNameMemo(f *testing.F) {
+	f.Add([]byte("a.example\xffA.Example\xffa.example\xff\x01\\x01\xff\\x01"))
+	f.Add([]byte("www.example.com.\xffwww.example.com\xffWWW.EXAMPLE.COM."))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		var m nameMemo
+		var st Stats
+		for _, name := range bytes.Split(b, []byte{0xff}) {
+			for range 2 {
+				if got, want := m.clean(name, &st), cleanName(name); got != want {
+					t.Fatalf("%q: %q, want %q", name, got, want)
+				}
+			}
+		}
+	})
+}
+
+func TestNameMemoBound(t *testing.T) {
+	var m nameMemo
+	var st Stats
+	for i := range 10 * nameMemoSize {
+		name := fmt.Appendf(nil, "Host-%d.Example", i)
+		if got := m.clean(name, &st); got != strings.ToLower(string(name)) {
+			t.Fatalf("%q: %q", name, got)
+		}
+	}
+	if len(m.entries) != nameMemoSize || st.NameMemoEvicted < 8*nameMemoSize || st.NameMemoHits != 0 {
+		t.Fatalf("%d entries, stats %+v", len(m.entries), st)
+	}
+	for range 3 {
+		m.clean([]byte("again.example"), &st)
+	}
+	if st.NameMemoHits != 2 {
+		t.Fatalf("hits %d, want 2", st.NameMemoHits)
 	}
 }

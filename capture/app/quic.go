@@ -278,14 +278,14 @@ type QUICAssembler struct {
 // Add takes one UDP payload from the client.
 func (a *QUICAssembler) Add(b []byte) (*ClientHello, error) {
 	ch := &ClientHello{}
-	if err := a.add(b, ch); err != nil {
+	if err := a.add(b, ch, nil, nil); err != nil {
 		return nil, err
 	}
 	return ch, nil
 }
 
-// add is Add parsing the ClientHello into ch (whose arrays it reuses).
-func (a *QUICAssembler) add(b []byte, ch *ClientHello) error {
+// add is Add parsing the ClientHello into ch (whose arrays it reuses), names through names.
+func (a *QUICAssembler) add(b []byte, ch *ClientHello, names *nameMemo, st *Stats) error {
 	a.packets++
 	if a.packets > 8 {
 		return fmt.Errorf("quic: no complete client hello in 8 packets: %w", ErrMalformed)
@@ -311,5 +311,5 @@ func (a *QUICAssembler) add(b []byte, ch *ClientHello) error {
 	if err != nil {
 		return err
 	}
-	return parseClientHello(ch, body)
+	return parseClientHello(ch, body, names, st)
 }

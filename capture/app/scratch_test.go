@@ -101,7 +101,7 @@ func TestDNSAnswerNames(t *testing.T) {
 		// cleaned on its own (its backslash escaped)
 		{"\x01.example.", []string{`\x01.example.`, "\x01.example."}, []string{`\x5cx01.example`, `\x01.example`}},
 	} {
-		d, resp, addrs, err := parseDNS(build(7, tc.q, tc.answers...), nil)
+		d, resp, addrs, err := parseDNS(build(7, tc.q, tc.answers...), nil, nil, nil)
 		if err != nil || !resp {
 			t.Fatalf("%q: %v", tc.q, err)
 		}

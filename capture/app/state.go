@@ -61,7 +61,7 @@ type State struct {
 	VNC         *borderwatch.VNC
 	dir         [2]dirState
 	quic        *QUICAssembler
-	tlsb        *tlsBlock // where TLS points, when it was allocated here
+	tlsb        tlsBlock // where TLS, TLS.Client and TLS.Server point when set here
 	gotSH       bool
 }
 
@@ -100,6 +100,8 @@ type Stats struct {
 	HelloMemoEvicted                           uint64 // remembered fingerprints replaced by another hello's
 	ServerMemoHits                             uint64 // ServerHellos whose JA3S was remembered
 	ServerMemoEvicted                          uint64 // remembered JA3S replaced by another's
+	NameMemoHits                               uint64 // server and DNS names found cleaned already
+	NameMemoEvicted                            uint64 // remembered names replaced by another
 }
 
 // DNSSink receives the address records of DNS answers (passive DNS).
@@ -112,6 +114,7 @@ type Analyzer struct {
 	Stats   Stats
 	hellos  helloMemo
 	servers serverMemo
+	names   nameMemo
 	ch      ClientHello      // scratch: the hello being parsed
 	sh      ServerHello      // scratch
 	addrs   []AddrTTL        // scratch: a DNS answer's addresses
@@ -280,7 +283,7 @@ func (a *Analyzer) tcp(s *State, d int, ds *dirState, p *Packet) {
 func (a *Analyzer) tlsClient(s *State, data []byte, transport byte) error {
 	body, err := clientHelloBody(data)
 	if err == nil {
-		err = parseClientHello(&a.ch, body)
+		err = parseClientHello(&a.ch, body, &a.names, &a.Stats)
 	}
 	if err != nil {
 		if !errors.Is(err, ErrNeedMore) {
@@ -309,7 +312,7 @@ func (s *State) setClientHello(ch *ClientHello, transport byte) {
 	s.setClient(ch, ch.JA3(), ch.JA4(transport), CipherNames(ch.Ciphers))
 }
 
-// tlsBlock holds a flow's tls.* objects in one allocation. Events of the flow's final record
+// tlsBlock holds a flow's tls.* objects inside its State. Events of the flow's final record
 // point into it; interim records copy them.
 type tlsBlock struct {
 	tls    borderwatch.TLS
@@ -318,10 +321,10 @@ type tlsBlock struct {
 	alpn   [2]string
 }
 
-// tlsMeta returns s.TLS, allocating it (with room for client and server) first if needed.
+// tlsMeta returns s.TLS, setting it to the State's own first if needed.
 func (s *State) tlsMeta() *borderwatch.TLS {
 	if s.TLS == nil {
-		s.tlsb = &tlsBlock{tls: borderwatch.TLS{VersionProtocol: "tls"}}
+		s.tlsb.tls = borderwatch.TLS{VersionProtocol: "tls"}
 		s.TLS = &s.tlsb.tls
 	}
 	return s.TLS
@@ -333,7 +336,7 @@ func (s *State) setClient(ch *ClientHello, ja3, ja4 string, ciphers []string) {
 	t := s.tlsMeta()
 	var c *borderwatch.TLSClient
 	var alpn []string
-	if s.tlsb != nil && t.Client == nil {
+	if t == &s.tlsb.tls && t.Client == nil {
 		c = &s.tlsb.client
 		if len(ch.ALPN) <= len(s.tlsb.alpn) {
 			alpn = s.tlsb.alpn[:len(ch.ALPN):len(ch.ALPN)]
@@ -391,7 +394,7 @@ func (a *Analyzer) tlsServer(s *State, data []byte) error {
 		if evicted {
 			a.Stats.ServerMemoEvicted++
 		}
-		if s.tlsb != nil && t.Server == nil {
+		if t == &s.tlsb.tls && t.Server == nil {
 			t.Server = &s.tlsb.server
 		} else {
 			t.Server = &borderwatch.TLSServer{}
@@ -536,7 +539,7 @@ func (a *Analyzer) udp(s *State, p *Packet) {
 				a.Stats.QUICInitials++
 			}
 			ch := &a.ch
-			err := s.quic.add(b, ch)
+			err := s.quic.add(b, ch, &a.names, &a.Stats)
 			if err != nil {
 				if !errors.Is(err, ErrNeedMore) {
 					a.Stats.QUICErrors++
@@ -596,7 +599,7 @@ func (a *Analyzer) dns(s *State, p *Packet) {
 		}
 		b = b[2 : 2+n]
 	}
-	d, response, addrs, err := parseDNS(b, a.addrs[:0])
+	d, response, addrs, err := parseDNS(b, a.addrs[:0], &a.names, &a.Stats)
 	a.addrs = addrs[:0]
 	if err != nil {
 		a.Stats.DNSErrors++

@@ -143,7 +143,7 @@ func clientHelloBody(b []byte) ([]byte, error) {
 // ParseClientHello parses a ClientHello handshake body (after the 4-byte handshake header).
 func ParseClientHello(body []byte) (*ClientHello, error) {
 	ch := &ClientHello{}
-	if err := parseClientHello(ch, body); err != nil {
+	if err := parseClientHello(ch, body, nil, nil); err != nil {
 		return nil, err
 	}
 	return ch, nil
@@ -151,8 +151,9 @@ func ParseClientHello(body []byte) (*ClientHello, error) {
 
 // parseClientHello parses body into ch, reusing the arrays of ch's slices (their contents
 // are overwritten: a caller that reuses ch copies what it keeps). ServerName and the ALPN
-// strings are new strings (or constants) that stay valid.
-func parseClientHello(ch *ClientHello, body []byte) error {
+// strings are new strings (or constants, or remembered names) that stay valid. names may be
+// nil; st counts its hits.
+func parseClientHello(ch *ClientHello, body []byte, names *nameMemo, st *Stats) error {
 	*ch = ClientHello{Ciphers: ch.Ciphers[:0], Extensions: ch.Extensions[:0], Curves: ch.Curves[:0],
 		PointFormats: ch.PointFormats[:0], SignatureAlgs: ch.SignatureAlgs[:0],
 		SupportedVersions: ch.SupportedVersions[:0], ALPN: ch.ALPN[:0]}
@@ -189,7 +190,7 @@ func parseClientHello(ch *ClientHello, body []byte) error {
 				kind := l.u8()
 				name := l.bytes(int(l.u16()))
 				if l.ok && kind == 0 && ch.ServerName == "" {
-					ch.ServerName = cleanName(name)
+					ch.ServerName = names.clean(name, st)
 				}
 			}
 		case 10: // supported_groups
