@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"time"
 	"unicode/utf8"
+	"unsafe"
 )
 
 // The encoders in event_json.go (Event.AppendJSON and one appendJSON per type) are generated
@@ -44,14 +45,26 @@ func cleanWord(w uint64) bool {
 }
 
 // cleanRun returns the index of the first byte of s at or after i that needs escaping (or
-// len(s)), looking at eight bytes at a time while it can.
+// len(s)), looking at sixteen bytes at a time (SSE2, on amd64), then eight, while it can.
 func cleanRun(s string, i int) int {
+	if haveCleanBlocks && len(s)-i >= 16 {
+		i += cleanBlocks(unsafe.StringData(s[i:]), len(s)-i)
+	}
 	for ; i+8 <= len(s); i += 8 {
 		t := s[i : i+8] // one bounds check; the loads below merge into one
 		w := uint64(t[0]) | uint64(t[1])<<8 | uint64(t[2])<<16 | uint64(t[3])<<24 |
 			uint64(t[4])<<32 | uint64(t[5])<<40 | uint64(t[6])<<48 | uint64(t[7])<<56
 		if !cleanWord(w) {
 			break
+		}
+	}
+	if i < len(s) && len(s)-i < 8 && len(s) >= 8 {
+		// the last bytes, as the eight that end s: those before i are known to be clean
+		t := s[len(s)-8:]
+		w := uint64(t[0]) | uint64(t[1])<<8 | uint64(t[2])<<16 | uint64(t[3])<<24 |
+			uint64(t[4])<<32 | uint64(t[5])<<40 | uint64(t[6])<<48 | uint64(t[7])<<56
+		if cleanWord(w) {
+			return len(s)
 		}
 	}
 	for i < len(s) && plain[s[i]] {

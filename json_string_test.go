@@ -20,11 +20,11 @@ func stdString(t testing.TB, s string) []byte {
 }
 
 // Every byte that needs escaping, at every position of strings long enough to take the
-// eight-bytes-at-a-time path several times, with clean text around it.
+// sixteen- and eight-bytes-at-a-time paths several times, with clean text around it.
 func TestAppendStringPositions(t *testing.T) {
 	specials := []string{"\"", "\\", "\x00", "\x1f", "\n", "\t", "\x7f", "<", ">", "&", "\xff", "\xe2\x80\xa8", "\xe2\x80\xa9", "ü", "😀", "\xc3", " ", "~", "!", "#", "\x20", "\x21"}
 	for _, sp := range specials {
-		for n := 0; n <= 26; n++ {
+		for n := 0; n <= 52; n++ {
 			for pos := 0; pos <= n; pos++ {
 				s := strings.Repeat("a", pos) + sp + strings.Repeat("b", n-pos)
 				if got, want := appendString([]byte("x"), s), append([]byte("x"), stdString(t, s)...); !bytes.Equal(got, want) {
@@ -37,6 +37,29 @@ func TestAppendStringPositions(t *testing.T) {
 		s := strings.Repeat("TLS_AES_", 6)[:n]
 		if got, want := appendString(nil, s), stdString(t, s); !bytes.Equal(got, want) {
 			t.Fatalf("appendString(%q) = %s, want %s", s, got, want)
+		}
+	}
+}
+
+// TestCleanRun checks cleanRun (and the sixteen-byte blocks under it) against a byte-by-byte
+// scan for every byte value at every position of a 50-byte string, from every start.
+func TestCleanRun(t *testing.T) {
+	needs := func(c byte) bool { return c < 0x20 || c == '"' || c == '\\' || c >= 0x80 }
+	base := []byte(strings.Repeat("abcdefghij", 5))
+	for c := 0; c < 256; c++ {
+		for pos := 0; pos < len(base); pos++ {
+			b := bytes.Clone(base)
+			b[pos] = byte(c)
+			s := string(b)
+			for start := 0; start <= len(s); start++ {
+				want := start
+				for want < len(s) && !needs(s[want]) {
+					want++
+				}
+				if got := cleanRun(s, start); got != want {
+					t.Fatalf("byte %#x at %d, from %d: cleanRun = %d, want %d", c, pos, start, got, want)
+				}
+			}
 		}
 	}
 }
