@@ -335,13 +335,14 @@ func (p *Processor) report(r flow.Record) {
 	}
 }
 
-// eventText is the room in an eventBlock for the strings an event is built with (flow id,
-// Community ID, MAC, VLAN id, message); what does not fit goes to the heap.
-const eventText = 288
-
 // eventBlock is a flow event and every object and string it is built with, allocated at once.
 // The strings point into text, which is written once and never changed after.
 type eventBlock struct {
+	eventObjects
+	text [eventText]byte
+}
+
+type eventObjects struct {
 	ev      borderwatch.Event
 	fl      borderwatch.Flow
 	in      borderwatch.Input
@@ -349,8 +350,16 @@ type eventBlock struct {
 	pdns    [1]string
 	vlan    borderwatch.VLAN
 	ingress borderwatch.Interface
-	text    [eventText]byte
 }
+
+// eventText is the room in an eventBlock for the strings an event is built with (flow id,
+// Community ID, MAC, VLAN id, message; what does not fit goes to the heap): what the objects
+// leave of the allocator's 1792-byte size class, and at least 160 bytes.
+const eventText = max(eventClass-int(unsafe.Sizeof(eventObjects{})), 160)
+
+// eventClass is the room of the 1792-byte size class, less the 8-byte header the runtime
+// keeps in every object larger than 512 bytes that holds pointers.
+const eventClass = 1792 - 8
 
 // textOf returns b[from:] as a string without copying. b's bytes from there on must never
 // change again (they are appended to, never written over).

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unsafe"
 
 	"github.com/borderwatch/borderwatch"
 	"github.com/borderwatch/borderwatch/capture/flow"
@@ -113,5 +114,15 @@ func TestTCPFlagNames(t *testing.T) {
 		if strings.Join(got, ",") != strings.Join(want, ",") || cap(got) != len(got) {
 			t.Fatalf("flags %#x: %v (cap %d), want %v", f, got, cap(got), want)
 		}
+	}
+}
+
+// The event block fills its allocation size class (text takes what the objects leave).
+func TestEventBlockSize(t *testing.T) {
+	if n := unsafe.Sizeof(eventBlock{}); n != eventClass && eventText != 160 {
+		t.Fatalf("event block %d bytes, want %d", n, eventClass)
+	}
+	if eventText < 160 {
+		t.Fatalf("event text %d bytes", eventText)
 	}
 }
