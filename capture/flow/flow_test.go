@@ -217,3 +217,46 @@ func BenchmarkUpdateConcurrent(b *testing.B) {
 		}
 	}
 }
+
+// TestFlushEmpties checks that Flush reports every flow once, in idle order per class, and
+// leaves a table that works as a new one: the same keys make new flows, counted from zero.
+func TestFlushEmpties(t *testing.T) {
+	var got []string
+	tab := flow.NewTable(flow.DefaultConfig(), func(r flow.Record) {
+		c, _ := r.Flow.Client()
+		got = append(got, c.String()+"/"+r.Reason.String()+"/"+string(rune('0'+r.Flow.Packets[0]+r.Flow.Packets[1])))
+	}, nil)
+	const n = 5000 // several index growths and slot chunks
+	for round := 0; round < 2; round++ {
+		got = got[:0]
+		for i := 0; i < n; i++ {
+			src := netip.AddrFrom4([4]byte{10, byte(i >> 16), byte(i >> 8), byte(i)})
+			p := pkt(netip.AddrPortFrom(src, 40000).String(), "192.0.2.1:443", 6, decode.FlagSYN, time.Duration(i)*time.Microsecond, 0)
+			if _, isNew, _ := tab.Update(p); !isNew {
+				t.Fatalf("round %d flow %d: not new", round, i)
+			}
+			if i%2 == 0 {
+				tab.Update(pkt("192.0.2.1:443", netip.AddrPortFrom(src, 40000).String(), 6, decode.FlagRST, time.Duration(i)*time.Microsecond+1, 0))
+			}
+		}
+		if tab.Len() != n {
+			t.Fatalf("round %d: %d flows", round, tab.Len())
+		}
+		tab.Flush()
+		if tab.Len() != 0 || len(got) != n {
+			t.Fatalf("round %d: %d flows left, %d records", round, tab.Len(), len(got))
+		}
+		// TCP flows (odd) first in idle order, then the closing ones (even, RST)
+		for k, g := range got {
+			i := 2*k + 1
+			reason, pkts := "end", "1"
+			if k >= n/2 {
+				i, reason, pkts = 2*(k-n/2), "rst", "2"
+			}
+			want := netip.AddrFrom4([4]byte{10, byte(i >> 16), byte(i >> 8), byte(i)}).String() + "/" + reason + "/" + pkts
+			if g != want {
+				t.Fatalf("round %d record %d: %s, want %s", round, k, g, want)
+			}
+		}
+	}
+}

@@ -109,3 +109,32 @@ func TestKeyEqual(t *testing.T) {
 		}
 	}
 }
+
+// After Flush the index, the lists and the slots hold nothing, as in a new table.
+func TestFlushResets(t *testing.T) {
+	tab := NewTable(DefaultConfig(), func(Record) {}, nil)
+	for i := 0; i < 3*chunkSize; i++ {
+		k := Key{Proto: 17, LoPort: uint16(i), HiPort: 53}
+		k.LoAddr[0], k.LoAddr[1], k.LoAddr[2] = 10, byte(i>>8), byte(i)
+		j := tab.alloc()
+		*tab.at(j) = Flow{Key: k, state: stUsed}
+		tab.insert(&k, j)
+		tab.pushBack(j, tab.at(j), classUDP)
+	}
+	tab.Flush()
+	for p, s := range tab.idx.slots {
+		if s != 0 {
+			t.Fatalf("index entry %d holds slot %d", p, s)
+		}
+	}
+	for c := range tab.chunks {
+		for j := range tab.chunks[c] {
+			if tab.chunks[c][j] != (Flow{}) || tab.links[c][j] != (link{}) {
+				t.Fatalf("slot %d not cleared", c*chunkSize+j)
+			}
+		}
+	}
+	if tab.idx.n != 0 || tab.used != 1 || tab.free != 0 || tab.head != [numClasses]uint32{} || tab.tail != [numClasses]uint32{} {
+		t.Fatalf("after flush: n %d used %d free %d heads %v tails %v", tab.idx.n, tab.used, tab.free, tab.head, tab.tail)
+	}
+}

@@ -451,13 +451,16 @@ func (t *Table) finish(i uint32, f *Flow, reason Reason, at time.Time) {
 	t.release(i)
 }
 
-// Flush ends every flow (end of input or shutdown) with reason "end".
+// Flush ends every flow (end of input or shutdown) with reason "end" (flows closing after
+// FIN or RST with that reason), class by class in idle order. As every flow goes, the index,
+// the lists and the slots are emptied at once afterwards instead of flow by flow; the table
+// is as new (its memory kept) when Flush returns.
 func (t *Table) Flush() {
 	for c := uint8(0); c < numClasses; c++ {
-		for t.head[c] != 0 {
-			i := t.head[c]
+		for i := t.head[c]; i != 0; i = t.ln(i).next {
 			f := t.at(i)
 			t.Stats.Flushed++
+			t.Stats.Records++
 			reason := ReasonEnd
 			if c == classClosing {
 				reason = ReasonFIN
@@ -465,9 +468,22 @@ func (t *Table) Flush() {
 					reason = ReasonRST
 				}
 			}
-			t.finish(i, f, reason, time.Unix(0, f.Last))
+			t.report(Record{Flow: f, Reason: reason, Final: true, Time: time.Unix(0, f.Last)})
 		}
 	}
+	n := int(t.used)
+	for k := range t.chunks {
+		m := min(n-k*chunkSize, chunkSize)
+		if m <= 0 {
+			break
+		}
+		clear(t.chunks[k][:m])
+		clear(t.links[k][:m])
+	}
+	clear(t.idx.slots)
+	t.idx.n = 0
+	t.free, t.used = 0, 1
+	t.head, t.tail = [numClasses]uint32{}, [numClasses]uint32{}
 	t.Stats.Active = 0
 }
 
