@@ -469,6 +469,7 @@ func (t *Table) Flush() {
 				}
 			}
 			t.report(Record{Flow: f, Reason: reason, Final: true, Time: time.Unix(0, f.Last)})
+			f.Ext = nil // garbage from now on, not at the end of the flush
 		}
 	}
 	n := int(t.used)
