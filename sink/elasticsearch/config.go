@@ -18,6 +18,12 @@ const (
 	ModeIndex      = "index"       // daily indices borderwatch-<kind>-<namespace>-YYYY.MM.DD
 )
 
+// Translog durabilities (IndexConfig.TranslogDurability).
+const (
+	DurabilityRequest = "request" // fsync before a bulk request is answered
+	DurabilityAsync   = "async"   // fsync every index.translog.sync_interval
+)
+
 // Config configures the Elasticsearch output. Start from DefaultConfig; the zero value is not
 // valid.
 type Config struct {
@@ -73,7 +79,13 @@ type IndexConfig struct {
 	// AlertsRefreshInterval is the alerts' index.refresh_interval: alerts are few and wanted
 	// at once (0: the same as RefreshInterval).
 	AlertsRefreshInterval time.Duration `yaml:"alerts_refresh_interval"`
-	ILM                   ILMConfig     `yaml:"ilm"`
+	// TranslogDurability is index.translog.durability of sessions and auth: "request" (an
+	// acknowledged document is on the node's disk) or "async" (the translog is written to disk
+	// every index.translog.sync_interval, 5 s by default: fewer fsyncs, and a crash of the node,
+	// not of borderwatch, can lose the documents of the last interval). Alerts always use
+	// "request".
+	TranslogDurability string    `yaml:"translog_durability"`
+	ILM                ILMConfig `yaml:"ilm"`
 }
 
 // ILMConfig is the lifecycle policy installed where the cluster supports ILM.
@@ -112,7 +124,8 @@ func DefaultConfig() Config {
 		Index: IndexConfig{
 			Mode: ModeDataStream, Prefix: "borderwatch", Namespace: "default",
 			Shards: 1, Replicas: 1, RefreshInterval: 30 * time.Second, AlertsRefreshInterval: time.Second,
-			ILM: ILMConfig{Enabled: true, Policy: "borderwatch", RolloverAge: 24 * time.Hour, RolloverGB: 50, DeleteAfter: 90 * 24 * time.Hour},
+			TranslogDurability: DurabilityRequest,
+			ILM:                ILMConfig{Enabled: true, Policy: "borderwatch", RolloverAge: 24 * time.Hour, RolloverGB: 50, DeleteAfter: 90 * 24 * time.Hour},
 		},
 		Setup:      SetupConfig{OnStart: true, Overwrite: true},
 		DeadLetter: DeadLetterConfig{Index: "borderwatch-deadletter"},
@@ -200,6 +213,11 @@ func (c *Config) Validate() error {
 	}
 	if c.Index.RefreshInterval < 0 {
 		bad("elasticsearch.index.refresh_interval must be >= 0 (0 keeps the cluster default), e.g. 30s")
+	}
+	switch c.Index.TranslogDurability {
+	case DurabilityRequest, DurabilityAsync:
+	default:
+		bad("elasticsearch.index.translog_durability %q: use request or async", c.Index.TranslogDurability)
 	}
 	if c.Index.AlertsRefreshInterval < 0 {
 		bad("elasticsearch.index.alerts_refresh_interval must be >= 0 (0 follows refresh_interval), e.g. 1s")

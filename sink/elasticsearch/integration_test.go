@@ -273,6 +273,7 @@ func TestSetupRefreshIntervalsAndSplitBatches(t *testing.T) {
 	cfg := testConfig(t, esURL(t))
 	cfg.Index.RefreshInterval = 30 * time.Second
 	cfg.Index.AlertsRefreshInterval = time.Second
+	cfg.Index.TranslogDurability = DurabilityAsync
 	cfg.Workers = 2
 	ctx := context.Background()
 	s := newTestSink(t, cfg)
@@ -305,21 +306,25 @@ func TestSetupRefreshIntervalsAndSplitBatches(t *testing.T) {
 		t.Errorf("duplicates: %v", d)
 	}
 
-	// Sessions and auth refresh every 30 s, alerts every second.
+	// Sessions and auth refresh every 30 s and sync their translog asynchronously; alerts
+	// refresh every second and keep the translog synchronous.
 	var settings map[string]struct {
 		Settings struct {
 			Index struct {
 				RefreshInterval string `json:"refresh_interval"`
+				Translog        struct {
+					Durability string `json:"durability"`
+				} `json:"translog"`
 			} `json:"index"`
 		} `json:"settings"`
 	}
 	request(t, c, http.MethodGet, "/"+p+"-*/_settings?expand_wildcards=all", nil, &settings)
 	seen := map[string]bool{}
 	for index, st := range settings {
-		want := "30000ms"
+		want, durability := "30000ms", DurabilityAsync
 		switch {
 		case strings.Contains(index, "-alerts-"):
-			want = "1000ms"
+			want, durability = "1000ms", DurabilityRequest
 		case strings.Contains(index, "-auth-"):
 		default:
 			continue
@@ -327,6 +332,9 @@ func TestSetupRefreshIntervalsAndSplitBatches(t *testing.T) {
 		seen[want] = true
 		if got := st.Settings.Index.RefreshInterval; got != want {
 			t.Errorf("%s: refresh_interval %q, want %q", index, got, want)
+		}
+		if got := st.Settings.Index.Translog.Durability; got != durability {
+			t.Errorf("%s: translog.durability %q, want %q", index, got, durability)
 		}
 	}
 	if len(seen) != 2 {

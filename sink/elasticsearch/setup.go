@@ -115,11 +115,13 @@ func Setup(ctx context.Context, c *es.Client, cfg Config, log *slog.Logger) ([]S
 		if cfg.Index.Mode == ModeDataStream {
 			body["data_stream"] = map[string]any{}
 		}
-		if kind == KindAlerts && cfg.Index.AlertsRefreshInterval > 0 {
+		if kind == KindAlerts {
 			// The template's own settings override those of its component templates.
-			body["template"] = map[string]any{"settings": map[string]any{"index": map[string]any{
-				"refresh_interval": fmt.Sprintf("%dms", cfg.Index.AlertsRefreshInterval.Milliseconds()),
-			}}}
+			idx := map[string]any{"translog": map[string]any{"durability": DurabilityRequest}}
+			if cfg.Index.AlertsRefreshInterval > 0 {
+				idx["refresh_interval"] = fmt.Sprintf("%dms", cfg.Index.AlertsRefreshInterval.Milliseconds())
+			}
+			body["template"] = map[string]any{"settings": map[string]any{"index": idx}}
 		}
 		if kind == KindSessions {
 			body["template"] = map[string]any{"mappings": sessionMappings()}
@@ -159,6 +161,9 @@ func indexSettings(cfg Config, ilm bool) map[string]any {
 	}
 	if cfg.Index.RefreshInterval > 0 {
 		s["refresh_interval"] = fmt.Sprintf("%dms", cfg.Index.RefreshInterval.Milliseconds())
+	}
+	if cfg.Index.TranslogDurability != "" {
+		s["translog.durability"] = cfg.Index.TranslogDurability
 	}
 	if ilm {
 		s["lifecycle.name"] = cfg.Index.ILM.Policy

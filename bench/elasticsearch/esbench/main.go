@@ -41,6 +41,7 @@ func main() {
 	)
 	flag.StringVar(&opt.ids, "ids", "default", "document ids: default (borderwatch.id as DocumentID makes it) | time (6 bytes of @timestamp milliseconds, then 9 bytes of the same hash)")
 	flag.DurationVar(&opt.refresh, "refresh", -1, "elasticsearch.index.refresh_interval (default: the sink's default)")
+	flag.StringVar(&opt.translog, "translog", "", "elasticsearch.index.translog_durability: request | async (default: the sink's default, request)")
 	flag.IntVar(&opt.nodePID, "node-pid", 0, "the node's process `id`: its CPU time is also read from /proc/<pid>/stat")
 	flag.StringVar(&opt.cpuProfile, "cpuprofile", "", "write borderwatch's CPU profile of the run to `file`")
 	flag.IntVar(&opt.warmup, "warmup", 20000, "documents sent to indices of their own before measuring (warms the node's JIT)")
@@ -58,6 +59,7 @@ func main() {
 var opt struct {
 	ids        string
 	refresh    time.Duration
+	translog   string
 	nodePID    int
 	warmup     int
 	cpuProfile string
@@ -75,6 +77,9 @@ func run(mode, url, kind string, n, batch, workers, bulkDocs int, compress bool,
 	cfg.Workers, cfg.BulkMaxDocs, cfg.Compression = workers, bulkDocs, compress
 	if opt.refresh >= 0 {
 		cfg.Index.RefreshInterval = opt.refresh
+	}
+	if opt.translog != "" {
+		cfg.Index.TranslogDurability = opt.translog
 	}
 	gen := genFor(kind)
 	if gen == nil {
@@ -178,7 +183,7 @@ func run(mode, url, kind string, n, batch, workers, bulkDocs int, compress bool,
 		st := s.Snapshot()
 		perDoc := func(d time.Duration) float64 { return float64(d.Microseconds()) / float64(n) }
 		return emit(map[string]any{
-			"ids": opt.ids, "refresh_interval": cfg.Index.RefreshInterval.String(), "batch": batch,
+			"ids": opt.ids, "refresh_interval": cfg.Index.RefreshInterval.String(), "translog": cfg.Index.TranslogDurability, "batch": batch,
 			"node_proc_cpu_us_per_doc": perDoc(procCPU1 - procCPU0),
 			"node_index_us_per_doc":    perDoc(ix1.index - ix0.index), "node_merge_us_per_doc": perDoc(ix1.merge - ix0.merge),
 			"node_refresh_us_per_doc": perDoc(ix1.refresh - ix0.refresh), "node_flush_us_per_doc": perDoc(ix1.flush - ix0.flush),
