@@ -45,10 +45,11 @@ func cleanWord(w uint64) bool {
 }
 
 // cleanRun returns the index of the first byte of s at or after i that needs escaping (or
-// len(s)), looking at sixteen bytes at a time (SSE2, on amd64), then eight, while it can.
+// len(s)): sixteen bytes at a time (SSE2, on amd64) while sixteen are left, otherwise eight
+// at a time while it can.
 func cleanRun(s string, i int) int {
-	if haveCleanBlocks && len(s)-i >= 16 {
-		i += cleanBlocks(unsafe.StringData(s[i:]), len(s)-i)
+	if haveCleanPrefix && len(s)-i >= 16 {
+		return i + cleanPrefix(unsafe.StringData(s[i:]), len(s)-i)
 	}
 	for ; i+8 <= len(s); i += 8 {
 		t := s[i : i+8] // one bounds check; the loads below merge into one

@@ -1,9 +1,9 @@
 package borderwatch
 
-// cleanBlocks returns the length of the longest prefix of whole 16-byte blocks of p[:n] that
-// needs no escaping in a JSON string (SSE2: 16 bytes per step).
+// cleanPrefix returns the index of the first byte of p[:n] that needs escaping in a JSON
+// string, or n; n must be at least 16 (SSE2: 16 bytes per step).
 //
 //go:noescape
-func cleanBlocks(p *byte, n int) int
+func cleanPrefix(p *byte, n int) int
 
-const haveCleanBlocks = true
+const haveCleanPrefix = true

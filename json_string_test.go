@@ -3,6 +3,7 @@ package borderwatch
 import (
 	"bytes"
 	"encoding/json"
+	"os"
 	"strings"
 	"testing"
 )
@@ -76,25 +77,38 @@ func FuzzAppendString(f *testing.F) {
 	})
 }
 
-// BenchmarkAppendString quotes the strings of a TLS session event: cipher-suite names,
-// domains, fingerprints (no escaping needed), and one message with a quote.
+// BenchmarkAppendString quotes the strings of a TLS session event (cipher-suite names,
+// domains, fingerprints: no escaping needed, and one message with a quote), and an Okta
+// record as event.original keeps it (a JSON document: a quote every ten bytes or so).
 func BenchmarkAppendString(b *testing.B) {
-	strs := []string{"TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256", "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256",
+	session := []string{"TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256", "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256",
 		"TLS_AES_256_GCM_SHA384", "www.example.com", "t13d1516h2_8daaf6152771_02713d6af862", "h2",
 		"771,4865-4866-4867-49195-49199-49196-49200,0-23-65281-10-11-35-16-5-13-18-51-45-43-27-21,29-23-24,0",
 		"tcp/tls session 10.1.0.10:50001 -> 198.51.100.10:443 (www.example.com): 14 packets, 5234 bytes",
 		"user \"frank\" logged in"}
-	n := 0
-	for _, s := range strs {
-		n += len(s)
+	record, err := os.ReadFile("logs/okta/testdata/okta.ndjson")
+	if err != nil {
+		b.Fatal(err)
 	}
-	b.SetBytes(int64(n))
-	b.ReportAllocs()
-	buf := make([]byte, 0, 4096)
-	for b.Loop() {
-		buf = buf[:0]
-		for _, s := range strs {
-			buf = appendString(buf, s)
-		}
+	original := []string{string(bytes.SplitN(record, []byte("\n"), 3)[1])}
+	for _, bc := range []struct {
+		name string
+		strs []string
+	}{{"session", session}, {"original", original}} {
+		b.Run(bc.name, func(b *testing.B) {
+			n := 0
+			for _, s := range bc.strs {
+				n += len(s)
+			}
+			b.SetBytes(int64(n))
+			b.ReportAllocs()
+			buf := make([]byte, 0, 8192)
+			for b.Loop() {
+				buf = buf[:0]
+				for _, s := range bc.strs {
+					buf = appendString(buf, s)
+				}
+			}
+		})
 	}
 }
