@@ -160,7 +160,7 @@ func (c *Chain) Lookup(a netip.Addr) *Result {
 func (c *Chain) lookup(a netip.Addr, gen uint64) *Result {
 	// A NAT64 address stands for the IPv4 peer it embeds: look that one up everywhere.
 	ga := netdir.GeoAddr(a)
-	r := &Result{IP: a, Public: netdir.IsPublic(ga), gen: gen, Direction: borderwatch.DirectionExternal}
+	r := Result{IP: a, Public: netdir.IsPublic(ga), gen: gen, Direction: borderwatch.DirectionExternal}
 	rec, err := c.geo.Lookup(a)
 	if err != nil {
 		r.Err = err.Error()
@@ -196,9 +196,20 @@ func (c *Chain) lookup(a netip.Addr, gen uint64) *Result {
 		slices.Sort(in.Categories)
 	}
 	if in.Internal || len(in.Lists) > 0 || len(in.Anonymous) > 0 || len(in.Allowlisted) > 0 {
-		r.Intel = &in
+		// The result and its intel in one allocation; a result without intel is smaller.
+		both := &resultWithIntel{Result: r, intel: in}
+		both.Intel = &both.intel
+		return &both.Result
 	}
-	return r
+	p := new(Result)
+	*p = r
+	return p
+}
+
+// resultWithIntel holds a Result and the Intel it points to.
+type resultWithIntel struct {
+	Result
+	intel borderwatch.Intel
 }
 
 // Enrich fills source and destination geo, as and borderwatch.source/destination, and
