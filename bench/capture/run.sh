@@ -7,6 +7,11 @@
 #   bench/capture/run.sh                 # SIZE=1073741824 RUNS=3
 #   SIZE=300000000 RUNS=3 bench/capture/run.sh
 #   SKIP_TSHARK=1 bench/capture/run.sh   # tshark needs minutes and GBs of memory on 1 GB
+#   PIN=none bench/capture/run.sh        # let every job use all cores
+#
+# The targets are for one core: every job runs pinned to core PIN (default 1, or 0 on a
+# one-core machine) with taskset, so a Go program's runtime sizes itself to that core
+# (GOMAXPROCS 1) and no tool's helper threads run beside it on another.
 #
 # floor is the issue's reference (pcapgo). As context: floor-ours and floor-mmap run the same
 # loop over borderwatch's reader, buffered (the default) and mapped; bw-mmap is borderwatch
@@ -15,6 +20,9 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 SIZE=${SIZE:-1073741824}
 RUNS=${RUNS:-3}
+if [ "$(nproc)" -gt 1 ]; then PIN=${PIN:-1}; else PIN=${PIN:-0}; fi
+pin=()
+[ "$PIN" = none ] || pin=(taskset -c "$PIN")
 CACHE=${BENCH_DIR:-$HOME/.cache/borderwatch/bench}
 BIN="$CACHE/bin"
 mkdir -p "$CACHE" "$BIN"
@@ -57,7 +65,7 @@ for ((i = 1; i <= RUNS; i++)); do
 	for name in "${ORDER[@]}"; do
 		rm -rf "$work/nf" "$work/argus.out"; mkdir -p "$work/nf"
 		cat "$PCAP" >/dev/null # every job starts from a warm page cache (reclaim may run between jobs)
-		/usr/bin/time -f "%U %S %e" -o "$work/t" ${CMDS[$name]} >/dev/null 2>"$work/err" || { echo "$name failed:"; tail -5 "$work/err"; exit 1; }
+		/usr/bin/time -f "%U %S %e" -o "$work/t" "${pin[@]}" ${CMDS[$name]} >/dev/null 2>"$work/err" || { echo "$name failed:"; tail -5 "$work/err"; exit 1; }
 		read -r u s e <"$work/t"
 		CPU[$name]+="$(echo "$u + $s" | bc) "
 		WALL[$name]+="$e "
@@ -77,4 +85,4 @@ printf 'softflowd / borderwatch %6.2f  (target >= 2)\n' "$(echo "$(echo "${CPU[s
 if [ -n "${CPU[tshark]:-}" ]; then
 	printf 'tshark / borderwatch    %6.2f  (target >= 30)\n' "$(echo "$(echo "${CPU[tshark]}" | median) / $bw" | bc -l)"
 fi
-echo "date $(date -u +%FT%TZ), $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg), file $(stat -c %s "$PCAP") bytes"
+echo "date $(date -u +%FT%TZ), $(nproc) cores, jobs pinned to core: $PIN, load $(cut -d' ' -f1-3 /proc/loadavg), file $(stat -c %s "$PCAP") bytes"
