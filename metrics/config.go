@@ -14,6 +14,11 @@ type Config struct {
 	StaleAfter   time.Duration `yaml:"stale_after"`   // /healthz fails when a heartbeat is older than this (0: never)
 	ReadTimeout  time.Duration `yaml:"read_timeout"`  // per request
 	WriteTimeout time.Duration `yaml:"write_timeout"` // per response
+	// Pprof serves Go's runtime profiles under /debug/pprof/ on the same address (CPU, heap,
+	// goroutines, mutex and block contention): off by default, since a profile shows the
+	// program's internals to whoever can reach the address. A CPU profile longer than
+	// WriteTimeout is refused by the server.
+	Pprof bool `yaml:"pprof"`
 }
 
 // DefaultConfig returns the server disabled, with sensible settings once an address is set.

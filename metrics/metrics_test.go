@@ -330,3 +330,49 @@ func TestConfigValidate(t *testing.T) {
 		}
 	}
 }
+
+// TestPprof checks that Go's profiles are served only when metrics.pprof is on.
+func TestPprof(t *testing.T) {
+	for _, on := range []bool{false, true} {
+		t.Run(fmt.Sprint("pprof=", on), func(t *testing.T) {
+			cfg := DefaultConfig()
+			cfg.Address, cfg.Pprof = "127.0.0.1:0", on
+			srv, err := NewServer(cfg, NewRegistry("dev", "none"), nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := srv.Start(); err != nil {
+				t.Fatal(err)
+			}
+			defer srv.Shutdown(context.Background())
+			base := "http://" + srv.Addr().String()
+			for _, path := range []string{"/debug/pprof/", "/debug/pprof/heap?debug=1", "/debug/pprof/goroutine?debug=1", "/debug/pprof/profile?seconds=1"} {
+				resp, err := http.Get(base + path)
+				if err != nil {
+					t.Fatal(err)
+				}
+				body, _ := io.ReadAll(resp.Body)
+				resp.Body.Close()
+				switch {
+				case !on && resp.StatusCode != http.StatusNotFound:
+					t.Errorf("%s with pprof off: status %d, want 404", path, resp.StatusCode)
+				case on && resp.StatusCode != http.StatusOK:
+					t.Errorf("%s: status %d, want 200: %.200s", path, resp.StatusCode, body)
+				case on && strings.HasPrefix(path, "/debug/pprof/heap") && !strings.Contains(string(body), "heap profile"):
+					t.Errorf("%s: not a heap profile: %.200s", path, body)
+				case on && strings.HasPrefix(path, "/debug/pprof/profile") && len(body) == 0:
+					t.Errorf("%s: empty CPU profile", path)
+				}
+			}
+			// the metrics stay where they were
+			resp, err := http.Get(base + "/metrics")
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusOK {
+				t.Errorf("/metrics: status %d", resp.StatusCode)
+			}
+		})
+	}
+}

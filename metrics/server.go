@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"slices"
 	"sync"
 	"time"
@@ -15,7 +16,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
 
-// Server serves /metrics and /healthz. Build it with NewServer, then Start; Shutdown stops
+// Server serves /metrics and /healthz, and Go's profiles under /debug/pprof/ when asked. Build it with NewServer, then Start; Shutdown stops
 // it. AddCheck and Heartbeat are safe for concurrent use.
 type Server struct {
 	cfg  Config
@@ -48,6 +49,14 @@ func NewServer(cfg Config, reg *Registry, log *slog.Logger) (*Server, error) {
 		Registry: reg.reg, // exports promhttp_metric_handler_errors_total
 	}))
 	mux.HandleFunc("GET /healthz", s.healthz)
+	if cfg.Pprof {
+		mux.HandleFunc("GET /debug/pprof/", pprof.Index) // and the named profiles under it
+		mux.HandleFunc("GET /debug/pprof/cmdline", pprof.Cmdline)
+		mux.HandleFunc("GET /debug/pprof/profile", pprof.Profile)
+		mux.HandleFunc("GET /debug/pprof/symbol", pprof.Symbol)
+		mux.HandleFunc("GET /debug/pprof/trace", pprof.Trace)
+		log.Warn("metrics: serving Go profiles under /debug/pprof/ (metrics.pprof); keep the address private", "address", cfg.Address)
+	}
 	s.srv = &http.Server{Handler: mux, ReadHeaderTimeout: cfg.ReadTimeout, ReadTimeout: cfg.ReadTimeout,
 		WriteTimeout: cfg.WriteTimeout, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
 	return s, nil
