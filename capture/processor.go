@@ -15,6 +15,7 @@ import (
 	"github.com/borderwatch/borderwatch/capture/app"
 	"github.com/borderwatch/borderwatch/capture/decode"
 	"github.com/borderwatch/borderwatch/capture/flow"
+	"github.com/borderwatch/borderwatch/capture/internal/frozen"
 	"github.com/borderwatch/borderwatch/capture/pdns"
 )
 
@@ -110,12 +111,18 @@ type flowExt struct {
 	vlans [decode.MaxVLANs]uint16
 }
 
+// newExt gives f a new Ext, with its app.State in App and room for its VLAN tags.
+func newExt(f *flow.Flow) *flowExt {
+	b := &flowExt{}
+	b.ext.App = &b.st
+	f.Ext = &b.ext
+	return b
+}
+
 // ext returns f.Ext, allocating it first (with the flow's app.State in App) if needed.
 func (p *Processor) ext(f *flow.Flow) *flow.Ext {
 	if f.Ext == nil {
-		b := &flowExt{}
-		b.ext.App = &b.st
-		f.Ext = &b.ext
+		newExt(f)
 	} else if f.Ext.App == nil {
 		f.Ext.App = &app.State{}
 	}
@@ -136,10 +143,8 @@ func (p *Processor) newFlow(f *flow.Flow, pkt *decode.Packet, fromClient bool) {
 	e := f.Ext
 	var vlans []uint16
 	if e == nil {
-		b := &flowExt{}
-		b.ext.App = &b.st
-		f.Ext, e = &b.ext, &b.ext
-		vlans = b.vlans[:0:pkt.NumVLANs]
+		b := newExt(f)
+		e, vlans = &b.ext, b.vlans[:0:pkt.NumVLANs]
 	}
 	if pkt.NumVLANs > 0 {
 		e.VLANs = append(vlans, pkt.VLANs[:pkt.NumVLANs]...)
@@ -361,15 +366,6 @@ const eventText = max(eventClass-int(unsafe.Sizeof(eventObjects{})), 160)
 // keeps in every object larger than 512 bytes that holds pointers.
 const eventClass = 1792 - 8
 
-// textOf returns b[from:] as a string without copying. b's bytes from there on must never
-// change again (they are appended to, never written over).
-func textOf(b []byte, from int) string {
-	if len(b) == from {
-		return ""
-	}
-	return unsafe.String(&b[from], len(b)-from)
-}
-
 func (p *Processor) event(r flow.Record) *borderwatch.Event {
 	f := r.Flow
 	cIP, cPort := f.Client()
@@ -401,7 +397,7 @@ func (p *Processor) event(r flow.Record) *borderwatch.Event {
 		Bytes: f.Bytes[0] + f.Bytes[1], Packets: f.Packets[0] + f.Packets[1]}
 	fl := &a.fl
 	text = appendFlowID(text, f)
-	*fl = borderwatch.Flow{ID: textOf(text, 0), Final: r.Final, Reason: r.Reason.String(),
+	*fl = borderwatch.Flow{ID: frozen.String(text, 0), Final: r.Final, Reason: r.Reason.String(),
 		SourcePayload: f.Payload[c], DestPayload: f.Payload[s]}
 	if flags := f.Flags[0] | f.Flags[1]; proto == decode.ProtoTCP && flags != 0 {
 		fl.TCPFlags = tcpFlagNames(flags)
@@ -421,7 +417,7 @@ func (p *Processor) event(r flow.Record) *borderwatch.Event {
 			fl.VLANs = e.VLANs
 			n := len(text)
 			text = strconv.AppendUint(text, uint64(e.VLANs[0]), 10)
-			a.vlan.ID = textOf(text, n)
+			a.vlan.ID = frozen.String(text, n)
 			ev.Network.VLAN = &a.vlan
 		}
 		if e.Tunnel.Type != decode.TunnelNone {
@@ -430,7 +426,7 @@ func (p *Processor) event(r flow.Record) *borderwatch.Event {
 		if e.HasMAC {
 			n := len(text)
 			text = appendMAC(text, e.ClientMAC)
-			ev.Source.MAC = textOf(text, n)
+			ev.Source.MAC = frozen.String(text, n)
 		}
 		icmpType, icmpCode = uint16(e.ICMPType), uint16(e.ICMPCode)
 		if e.PassiveDNS != "" {
@@ -445,7 +441,7 @@ func (p *Processor) event(r flow.Record) *borderwatch.Event {
 	}
 	n := len(text)
 	text = flow.AppendCommunityID(text, 0, cIP, sIP, icmpType, icmpCode, proto)
-	ev.Network.CommunityID = textOf(text, n)
+	ev.Network.CommunityID = frozen.String(text, n)
 	ev.Borderwatch.Flow = fl
 	if st != nil {
 		p.copyMeta(ev, st, !r.Final)
@@ -474,7 +470,7 @@ func (p *Processor) event(r flow.Record) *borderwatch.Event {
 	ev.Borderwatch.Input = &a.in
 	n = len(text)
 	text = appendMessage(text, ev)
-	ev.Message = textOf(text, n)
+	ev.Message = frozen.String(text, n)
 	return ev
 }
 

@@ -109,11 +109,11 @@ func ParseTime(s string, loc *time.Location) (time.Time, error) {
 	if s == "" {
 		return time.Time{}, ErrNoTime
 	}
-	if t, year, ok := parseUTCYear(s); ok {
-		if year < 1970 || year > 2200 {
-			return checkYear(t, s)
+	if t, year, ok := parseUTC(s); ok {
+		if yearInRange(year) {
+			return t, nil
 		}
-		return t, nil
+		return checkYear(t, s)
 	}
 	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
 		return checkYear(t.UTC(), s)
@@ -130,15 +130,9 @@ func ParseTime(s string, loc *time.Location) (time.Time, error) {
 }
 
 // parseUTC reads the commonest spelling, "2006-01-02T15:04:05Z" with 0 to 9 digits of
-// fraction, as time.Parse(time.RFC3339Nano) does but without its generality; ok is false for
-// anything else (time.Parse decides then).
-func parseUTC(s string) (t time.Time, ok bool) {
-	t, _, ok = parseUTCYear(s)
-	return t, ok
-}
-
-// parseUTCYear is parseUTC that also returns the year it read.
-func parseUTCYear(s string) (t time.Time, year int, ok bool) {
+// fraction, as time.Parse(time.RFC3339Nano) does but without its generality, and the year it
+// read; ok is false for anything else (time.Parse decides then).
+func parseUTC(s string) (t time.Time, year int, ok bool) {
 	if len(s) < 20 || len(s) > 30 || s[len(s)-1] != 'Z' ||
 		s[4] != '-' || s[7] != '-' || s[10] != 'T' || s[13] != ':' || s[16] != ':' {
 		return time.Time{}, 0, false
@@ -205,8 +199,11 @@ func daysIn(m time.Month, year int) int {
 }
 
 // checkYear refuses times no log can carry (and that JSON output could not represent).
+// yearInRange says whether a timestamp's year y is one borderwatch accepts.
+func yearInRange(y int) bool { return y >= 1970 && y <= 2200 }
+
 func checkYear(t time.Time, s string) (time.Time, error) {
-	if y := t.Year(); y < 1970 || y > 2200 {
+	if !yearInRange(t.Year()) {
 		return time.Time{}, fmt.Errorf("timestamp %q is outside 1970-2200", s)
 	}
 	return t, nil

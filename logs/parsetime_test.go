@@ -44,7 +44,7 @@ func FuzzParseUTC(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		got, ok := parseUTC(s)
+		got, _, ok := parseUTC(s)
 		want, err := time.Parse(time.RFC3339Nano, s)
 		if !ok {
 			return

@@ -16,8 +16,9 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
 
-// Server serves /metrics and /healthz, and Go's profiles under /debug/pprof/ when asked. Build it with NewServer, then Start; Shutdown stops
-// it. AddCheck and Heartbeat are safe for concurrent use.
+// Server serves /metrics and /healthz, and Go's profiles under /debug/pprof/ when asked.
+// Build it with NewServer, then Start; Shutdown stops it. AddCheck and Heartbeat are safe for
+// concurrent use.
 type Server struct {
 	cfg  Config
 	reg  *Registry

@@ -7,11 +7,11 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"unsafe"
 
 	"golang.org/x/net/dns/dnsmessage"
 
 	"github.com/borderwatch/borderwatch"
+	"github.com/borderwatch/borderwatch/capture/internal/frozen"
 )
 
 // maxAnswers bounds the answers kept from one DNS message.
@@ -81,7 +81,7 @@ func parseDNS(b []byte, addrs []AddrTTL, names *nameMemo, st *Stats) (d *borderw
 	text := blk.text[:0]
 	d = &blk.dns
 	text = strconv.AppendUint(text, uint64(h.ID), 10)
-	d.ID = textOf(text, 0)
+	d.ID = frozen.String(text, 0)
 	d.Type = "query"
 	if h.Response {
 		d.Type = "answer"
@@ -149,7 +149,7 @@ func parseDNS(b []byte, addrs []AddrTTL, names *nameMemo, st *Stats) (d *borderw
 			}
 			n := len(text)
 			text = ip.AppendTo(text)
-			a.Data = textOf(text, n)
+			a.Data = frozen.String(text, n)
 			d.ResolvedIP = append(d.ResolvedIP, ip)
 			addrs = append(addrs, AddrTTL{ip, rh.TTL})
 		case dnsmessage.TypeCNAME:
@@ -175,15 +175,6 @@ func parseDNS(b []byte, addrs []AddrTTL, names *nameMemo, st *Stats) (d *borderw
 }
 
 var dot = []byte{'.'}
-
-// textOf returns b[from:] as a string without copying. b's bytes from there on must never
-// change again (they are appended to, never written over).
-func textOf(b []byte, from int) string {
-	if len(b) == from {
-		return ""
-	}
-	return unsafe.String(&b[from], len(b)-from)
-}
 
 // name is nameString through the memo.
 func (m *nameMemo) name(n dnsmessage.Name, st *Stats) string {

@@ -6,6 +6,23 @@ import (
 	"hash/maphash"
 )
 
+// directMapped is a bounded table of entries placed by a seeded hash of their key: a key has
+// one place, and a new key takes it from whatever entry was there. The zero value is ready;
+// the entries are allocated on first use. Not safe for concurrent use.
+type directMapped[E any] struct {
+	seed    maphash.Seed
+	entries []E
+}
+
+// at returns the place of key in a table of size entries (size is the same on every call).
+func (t *directMapped[E]) at(key []byte, size int) *E {
+	if t.entries == nil {
+		t.entries = make([]E, size)
+		t.seed = maphash.MakeSeed()
+	}
+	return &t.entries[maphash.Bytes(t.seed, key)%uint64(size)]
+}
+
 // helloMemoSize bounds the fingerprints an Analyzer remembers.
 const helloMemoSize = 512
 
@@ -16,9 +33,8 @@ const helloMemoSize = 512
 // SHA-256 and a name lookup per suite. Direct-mapped and bounded; the zero value is ready.
 // Not safe for concurrent use (each Analyzer has its own).
 type helloMemo struct {
-	seed    maphash.Seed
-	entries []helloEntry // allocated on first use
-	key     []byte       // scratch
+	directMapped[helloEntry]
+	key []byte // scratch
 }
 
 type helloEntry struct {
@@ -65,12 +81,8 @@ func appendHelloKey(b []byte, ch *ClientHello, transport byte) []byte {
 // lookup returns the fingerprints of ch, computing and remembering them on a miss; hit says
 // whether they were remembered, evicted whether a different hello was forgotten for them.
 func (m *helloMemo) lookup(ch *ClientHello, transport byte) (e *helloEntry, hit, evicted bool) {
-	if m.entries == nil {
-		m.entries = make([]helloEntry, helloMemoSize)
-		m.seed = maphash.MakeSeed()
-	}
 	m.key = appendHelloKey(m.key[:0], ch, transport)
-	e = &m.entries[maphash.Bytes(m.seed, m.key)%helloMemoSize]
+	e = m.at(m.key, helloMemoSize)
 	if e.key != nil && bytes.Equal(e.key, m.key) {
 		return e, true, false
 	}
@@ -88,8 +100,7 @@ const nameMemoSize = 256
 // Direct-mapped and bounded; the zero value is ready; a nil *nameMemo cleans every name
 // anew. Not safe for concurrent use.
 type nameMemo struct {
-	seed    maphash.Seed
-	entries []nameEntry // allocated on first use
+	directMapped[nameEntry]
 }
 
 type nameEntry struct{ raw, clean string }
@@ -99,11 +110,7 @@ func (m *nameMemo) clean(b []byte, st *Stats) string {
 	if m == nil || len(b) > 255 || len(b) == 0 {
 		return cleanName(b)
 	}
-	if m.entries == nil {
-		m.entries = make([]nameEntry, nameMemoSize)
-		m.seed = maphash.MakeSeed()
-	}
-	e := &m.entries[maphash.Bytes(m.seed, b)%nameMemoSize]
+	e := m.at(b, nameMemoSize)
 	if e.raw != "" && e.raw == string(b) {
 		st.NameMemoHits++
 		return e.clean
@@ -127,9 +134,8 @@ const serverMemoSize = 64
 // (version, cipher, extensions): a server answers every client of one kind alike.
 // Direct-mapped and bounded; the zero value is ready. Not safe for concurrent use.
 type serverMemo struct {
-	seed    maphash.Seed
-	entries []serverEntry // allocated on first use
-	in      []byte        // scratch
+	directMapped[serverEntry]
+	in []byte // scratch
 }
 
 type serverEntry struct {
@@ -138,12 +144,8 @@ type serverEntry struct {
 
 // lookup returns the JA3S of sh, computing and remembering it on a miss.
 func (m *serverMemo) lookup(sh *ServerHello) (ja3s string, hit, evicted bool) {
-	if m.entries == nil {
-		m.entries = make([]serverEntry, serverMemoSize)
-		m.seed = maphash.MakeSeed()
-	}
 	m.in = sh.appendJA3S(m.in[:0])
-	e := &m.entries[maphash.Bytes(m.seed, m.in)%serverMemoSize]
+	e := m.at(m.in, serverMemoSize)
 	if e.ja3s != "" && e.in == string(m.in) {
 		return e.ja3s, true, false
 	}

@@ -134,11 +134,7 @@ func FuzzFastMatchesTree(f *testing.F) {
 // BenchmarkPaths compares the fast path with fastjson's tree on the same events, in the same
 // run (go test -run '^$' -bench Paths -benchmem -cpu 1 ./logs/okta).
 func BenchmarkPaths(b *testing.B) {
-	var gen bytes.Buffer
-	if err := oktagen.Write(&gen, 4096, 1, time.Date(2024, 5, 6, 0, 0, 0, 0, time.UTC)); err != nil {
-		b.Fatal(err)
-	}
-	lines := bytes.Split(bytes.TrimSuffix(gen.Bytes(), []byte("\n")), []byte("\n"))
+	lines := generatedLines(b, 4096)
 	for _, path := range []struct {
 		name  string
 		parse func(*Parser, *logs.Record, func(*borderwatch.Event)) error
@@ -230,14 +226,19 @@ func FuzzJavaPairs(f *testing.F) {
 	})
 }
 
+// generatedLines returns n generated System Log events (one user per event), one per line.
+func generatedLines(tb testing.TB, n int) [][]byte {
+	var gen bytes.Buffer
+	if err := oktagen.Write(&gen, n, 1, time.Date(2024, 5, 6, 0, 0, 0, 0, time.UTC)); err != nil {
+		tb.Fatal(err)
+	}
+	return bytes.Split(bytes.TrimSuffix(gen.Bytes(), []byte("\n")), []byte("\n"))
+}
+
 // TestParseAllocs pins the allocations of a parsed LogEvent: the event with everything it
 // points to, and the copy of the record kept as event.original.
 func TestParseAllocs(t *testing.T) {
-	var gen bytes.Buffer
-	if err := oktagen.Write(&gen, 64, 1, time.Date(2024, 5, 6, 0, 0, 0, 0, time.UTC)); err != nil {
-		t.Fatal(err)
-	}
-	lines := bytes.Split(bytes.TrimSuffix(gen.Bytes(), []byte("\n")), []byte("\n"))
+	lines := generatedLines(t, 64)
 	p := &Parser{}
 	rec := logs.Record{Path: "allocs", Line: 1}
 	n, i := 0, 0
@@ -319,11 +320,7 @@ func TestJavaCacheBound(t *testing.T) {
 // BenchmarkScan is the one-pass scan alone (quote bitmap, members of the spec found), on the
 // events BenchmarkPaths parses: go test -run '^$' -bench Scan -cpu 1 ./logs/okta
 func BenchmarkScan(b *testing.B) {
-	var gen bytes.Buffer
-	if err := oktagen.Write(&gen, 4096, 1, time.Date(2024, 5, 6, 0, 0, 0, 0, time.UTC)); err != nil {
-		b.Fatal(err)
-	}
-	lines := bytes.Split(bytes.TrimSuffix(gen.Bytes(), []byte("\n")), []byte("\n"))
+	lines := generatedLines(b, 4096)
 	p := &Parser{}
 	var out [nSlots]jv
 	n := 0

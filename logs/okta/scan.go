@@ -219,7 +219,9 @@ func (sc *scanner) lit(i int, word string, k kind) (jv, int) {
 }
 
 // object scans members from i (after '{') and returns the index after the closing brace.
-// Strings, the most common values, are read here rather than through value.
+// Strings, the most common values, are read here rather than through value, and keys and
+// strings look up the quote bitmap inline (nextQuote) instead of through str, which is too
+// large to inline: calling str in both places costs 5.7 % more instructions per scan.
 func (sc *scanner) object(i, depth int, sp *spec, out []jv) int {
 	d := sc.d
 	i = sc.ws(i)
