@@ -47,22 +47,51 @@ func (s *FileSource) Run(ctx context.Context, out borderwatch.Emitter) error {
 			return err
 		}
 	}
-	var readers []*pcapfile.Reader
-	defer func() {
-		for _, r := range readers {
-			r.Close()
-		}
-	}()
 	open := pcapfile.Open
 	if s.Config.MapFiles {
 		open = pcapfile.OpenMapped
 	}
-	for _, path := range s.Paths {
-		r, err := open(path)
-		if err != nil {
-			return fmt.Errorf("capture: %w", err)
+	files, skipped, err := expandPaths(s.Paths)
+	if err != nil {
+		return fmt.Errorf("capture: %w", err)
+	}
+	if len(skipped) > 0 {
+		log.Info("skipped files that are not captures", "count", len(skipped), "first", skipped[0])
+	}
+	// Regular files are probed for the time of their first record and opened when the merge
+	// reaches it (pcapfile.Merger); standard input and pipes are opened now.
+	inputs := make([]pcapfile.Input, 0, len(files))
+	var eager []*pcapfile.Reader
+	defer func() {
+		for _, r := range eager {
+			r.Close()
 		}
-		readers = append(readers, r)
+	}()
+	for _, f := range files {
+		if !pcapfile.Reopenable(f.path) {
+			r, err := open(f.path)
+			if err != nil {
+				return fmt.Errorf("capture: %w", err)
+			}
+			eager = append(eager, r)
+			inputs = append(inputs, pcapfile.Input{Reader: r})
+			continue
+		}
+		first, empty, err := pcapfile.Probe(f.path)
+		if err != nil {
+			if !f.found {
+				return fmt.Errorf("capture: %w", err)
+			}
+			// one bad file among those of a directory: reported, the others are read
+			log.Warn("capture file cannot be read; going on with the others", "err", err)
+			if rerr := out.Reject(ctx, borderwatch.Rejected{Format: "pcap", Where: f.path, Err: err}); rerr != nil {
+				return rerr
+			}
+			continue
+		}
+		if !empty {
+			inputs = append(inputs, pcapfile.Input{Path: f.path, First: first})
+		}
 	}
 	var emitErr error
 	emitCtx := ctx
@@ -73,7 +102,8 @@ func (s *FileSource) Run(ctx context.Context, out borderwatch.Emitter) error {
 		emitErr = out.Emit(emitCtx, ev)
 	}
 	proc := NewProcessor(s.Config, shared, s.Observer, emit, log)
-	m := pcapfile.NewMerger(readers)
+	m := pcapfile.NewFileMerger(inputs, open)
+	defer m.Close()
 	// A mapped file cut short while it is read faults on access instead of returning an error:
 	// readLoop recovers such a fault, the file is reported damaged, and the others go on.
 	if s.Config.MapFiles {
@@ -95,10 +125,10 @@ func (s *FileSource) Run(ctx context.Context, out borderwatch.Emitter) error {
 	s.stats = proc.Stats()
 	if shared.PassiveDNS != nil {
 		ps := shared.PassiveDNS.Stats()
-		log.Info("capture finished", append(s.stats.LogAttrs(), slog.Group("passive_dns", "entries", ps.Entries,
+		log.Info("capture finished", append(s.stats.LogAttrs(), slog.Int("files", m.Opened()), slog.Group("passive_dns", "entries", ps.Entries,
 			"inserts", ps.Inserts, "hits", ps.Hits, "evicted", ps.Evicted, "expired", ps.Expired))...)
 	} else {
-		log.Info("capture finished", s.stats.LogAttrs()...)
+		log.Info("capture finished", append(s.stats.LogAttrs(), slog.Int("files", m.Opened()))...)
 	}
 	if emitErr != nil {
 		return emitErr

@@ -14,23 +14,28 @@ func captureCommand() *cli.Command {
 	return &cli.Command{
 		Name:      "capture",
 		Usage:     "turn packet captures or live traffic into ECS sessions, enrich them and raise alerts",
-		ArgsUsage: "[FILE...]",
-		Description: `Reads pcap and pcapng files (gzip too; several are merged in time order; - is stdin) or
+		ArgsUsage: "[FILE|DIR|PATTERN...]",
+		Description: `Reads pcap and pcapng files (gzip too; several are merged in time order; - is stdin;
+a directory means the capture files under it, a quoted pattern the files it matches) or
 captures live from a Linux interface through AF_PACKET, and emits one ECS session document per
 flow (event.dataset borderwatch.flow) with TLS/QUIC SNI, JA3/JA4, DNS, HTTP, SSH, RDP and VNC
 metadata and the remote-access tool or VPN it identified. Sessions go through the same
 enrichment, rules and outputs as the logs command.
 
 A damaged file yields the sessions before the damage, a warning naming the byte offset and
-exit code 4. Live capture needs root or CAP_NET_RAW; it never blocks the kernel ring: when the
+exit code 4; a file in a directory that cannot be read at all is reported the same way and the
+others are read. Files are opened only when the merge reaches their first packet, so a
+directory of rotated captures keeps one or two open at a time. Live capture needs root or CAP_NET_RAW; it never blocks the kernel ring: when the
 pipeline is full, session records are dropped and counted.
 
 Examples:
    borderwatch capture --read office.pcapng --output ndjson
-   borderwatch capture --read 'day1.pcap.gz' --read day2.pcap.gz
+   borderwatch capture --read day1.pcap.gz --read day2.pcap.gz
+   borderwatch capture --read /srv/pcap/2026-03-14 --output ndjson --output-file day.ndjson
+   borderwatch capture --read '/srv/pcap/*/eth1-*.pcap.gz'
    borderwatch capture --interface eth1 --workers 2 --bpf 'not port 22'`,
 		Flags: append([]cli.Flag{
-			&cli.StringSliceFlag{Name: "read", Aliases: []string{"r"}, Usage: "read capture `FILE` (repeatable; - for stdin)"},
+			&cli.StringSliceFlag{Name: "read", Aliases: []string{"r"}, Usage: "read capture `FILE`, directory or quoted pattern (repeatable; - for stdin)"},
 			&cli.StringFlag{Name: "interface", Aliases: []string{"i"}, Usage: "capture live from interface `IF` (Linux)"},
 			&cli.IntFlag{Name: "workers", Usage: "live: AF_PACKET fanout workers (`N`, flows hashed by the kernel)"},
 			&cli.StringFlag{Name: "bpf", Usage: "live: tcpdump-syntax `FILTER` (compiled by tcpdump -ddd)"},

@@ -1,0 +1,120 @@
+package capture
+
+import (
+	"compress/gzip"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+// readPath is one capture file to read.
+type readPath struct {
+	path  string
+	found bool // found in a directory or by a pattern (not named itself)
+}
+
+// expandPaths turns the files to read into capture files: "-" (standard input) and files as
+// given; a directory into the capture files under it, recursively, in name order; a pattern
+// (*, ?, [) that names no file into the files it matches, each expanded in turn. Files found
+// in a directory that are not captures (by their first bytes: a pcap or pcapng magic, also
+// inside gzip) are returned in skipped.
+func expandPaths(paths []string) (files []readPath, skipped []string, err error) {
+	for _, p := range paths {
+		if p == "-" {
+			files = append(files, readPath{path: p})
+			continue
+		}
+		fi, err := os.Stat(p)
+		if errors.Is(err, fs.ErrNotExist) && strings.ContainsAny(p, "*?[") {
+			matches, gerr := filepath.Glob(p)
+			if gerr != nil {
+				return nil, nil, fmt.Errorf("pattern %q: %w", p, gerr)
+			}
+			if len(matches) == 0 {
+				return nil, nil, fmt.Errorf("no file matches %q", p)
+			}
+			for _, m := range matches {
+				f, s, err := expandFound(m)
+				if err != nil {
+					return nil, nil, err
+				}
+				files, skipped = append(files, f...), append(skipped, s...)
+			}
+			continue
+		}
+		if err != nil {
+			return nil, nil, err
+		}
+		if !fi.IsDir() {
+			files = append(files, readPath{path: p})
+			continue
+		}
+		f, s, err := expandFound(p)
+		if err != nil {
+			return nil, nil, err
+		}
+		if len(f) == 0 {
+			return nil, nil, fmt.Errorf("%s: no capture files in this directory (%d other files)", p, len(s))
+		}
+		files, skipped = append(files, f...), append(skipped, s...)
+	}
+	return files, skipped, nil
+}
+
+// expandFound returns the capture files at or under p (a pattern's match or a directory).
+func expandFound(p string) (files []readPath, skipped []string, err error) {
+	err = filepath.WalkDir(p, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if !d.Type().IsRegular() {
+			return nil
+		}
+		ok, err := isCapture(path)
+		if err != nil {
+			return err
+		}
+		if ok {
+			files = append(files, readPath{path: path, found: true})
+		} else {
+			skipped = append(skipped, path)
+		}
+		return nil
+	})
+	return files, skipped, err
+}
+
+// isCapture reports whether the file at path starts as a pcap or pcapng file does, plain or
+// gzip-compressed.
+func isCapture(path string) (bool, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return false, err
+	}
+	defer f.Close()
+	var head [4]byte
+	if _, err := io.ReadFull(f, head[:]); err != nil {
+		return false, nil // shorter than any capture
+	}
+	if head[0] == 0x1f && head[1] == 0x8b {
+		if _, err := f.Seek(0, io.SeekStart); err != nil {
+			return false, err
+		}
+		zr, err := gzip.NewReader(f)
+		if err != nil {
+			return false, nil
+		}
+		if _, err := io.ReadFull(zr, head[:]); err != nil {
+			return false, nil
+		}
+	}
+	switch string(head[:]) {
+	case "\xa1\xb2\xc3\xd4", "\xd4\xc3\xb2\xa1", "\xa1\xb2\x3c\x4d", "\x4d\x3c\xb2\xa1", "\x0a\x0d\x0d\x0a":
+		return true, nil
+	}
+	return false, nil
+}

@@ -1,0 +1,209 @@
+package pcapfile
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/borderwatch/borderwatch/capture/internal/synth"
+)
+
+// shifted returns pkts moved by d.
+func shifted(pkts []synth.Packet, d time.Duration) []synth.Packet {
+	out := make([]synth.Packet, len(pkts))
+	for i, p := range pkts {
+		p.Time = p.Time.Add(d)
+		out[i] = p
+	}
+	return out
+}
+
+// probeAll probes files as the capture source does.
+func probeAll(t *testing.T, paths []string) []Input {
+	t.Helper()
+	var in []Input
+	for _, p := range paths {
+		first, empty, err := Probe(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !empty {
+			in = append(in, Input{Path: p, First: first})
+		}
+	}
+	return in
+}
+
+// TestFileMergerRotated reads 24 hourly files given in reverse order: the records come out
+// in time order, and never more than one file is open at a time (each is opened when its
+// hour comes and closed at its end).
+func TestFileMergerRotated(t *testing.T) {
+	pkts := synth.Mixed()
+	dir := t.TempDir()
+	var paths []string
+	for h := 23; h >= 0; h-- {
+		p := filepath.Join(dir, "hour"+string(rune('a'+h))+".pcap")
+		data := pcapBytes(t, shifted(pkts, time.Duration(h)*time.Hour), h%2 == 0)
+		if h%3 == 0 {
+			p, data = p+".gz", gz(data)
+		}
+		if err := os.WriteFile(p, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		paths = append(paths, p)
+	}
+	m := NewFileMerger(probeAll(t, paths), Open)
+	defer m.Close()
+	var last time.Time
+	n, maxOpen := 0, 0
+	for {
+		rec, _, err := m.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rec.Timestamp.Before(last) {
+			t.Fatalf("record %d goes back in time", n)
+		}
+		if want := pkts[n%len(pkts)].Data; !bytes.Equal(rec.Data, want) {
+			t.Fatalf("record %d is not packet %d of hour %d", n, n%len(pkts), n/len(pkts))
+		}
+		last = rec.Timestamp
+		maxOpen = max(maxOpen, len(m.readers))
+		n++
+	}
+	if n != 24*len(pkts) {
+		t.Fatalf("%d records, want %d", n, 24*len(pkts))
+	}
+	if maxOpen != 1 {
+		t.Errorf("up to %d files open at once, want 1", maxOpen)
+	}
+	if m.Opened() != 24 || len(m.readers) != 0 {
+		t.Errorf("opened %d, still open %d; want 24 and 0", m.Opened(), len(m.readers))
+	}
+}
+
+// TestFileMergerOverlap merges two files whose times interleave with a third that starts
+// later, an open reader (as standard input is) and an empty file: every record once, in time
+// order, ties in the order the inputs were given.
+func TestFileMergerOverlap(t *testing.T) {
+	pkts := synth.Mixed()
+	var a, b []synth.Packet
+	for i, p := range pkts {
+		if i%2 == 0 {
+			a = append(a, p)
+		} else {
+			b = append(b, p)
+		}
+	}
+	dir := t.TempDir()
+	write := func(name string, data []byte) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	pa := write("a.pcap", pcapBytes(t, a, false))
+	pb := write("b.pcapng", pcapngBytes(t, b))
+	pc := write("c.pcap", pcapBytes(t, shifted(pkts, 24*time.Hour), true))
+	pe := write("empty.pcap", pcapBytes(t, nil, false))
+	dup, err := NewBytesReader(pcapBytes(t, pkts[:1], false), "dup") // same time as the first packet
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := probeAll(t, []string{pc, pe, pb, pa})
+	if len(in) != 3 {
+		t.Fatalf("%d inputs, want 3 (the empty file has none)", len(in))
+	}
+	in = append(in, Input{Reader: dup})
+	m := NewFileMerger(in, Open)
+	defer m.Close()
+	var got []string
+	var last time.Time
+	for {
+		rec, r, err := m.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rec.Timestamp.Before(last) {
+			t.Fatalf("record %d goes back in time", len(got))
+		}
+		last = rec.Timestamp
+		got = append(got, filepath.Base(r.Path()))
+	}
+	if want := 2*len(pkts) + 1; len(got) != want {
+		t.Fatalf("%d records, want %d", len(got), want)
+	}
+	// pkts[0] is in a.pcap (given 4th of the probed files, 3rd of the inputs) and in dup (4th)
+	if got[0] != "a.pcap" || got[1] != "dup" {
+		t.Errorf("first records from %v, want a.pcap then dup", got[:2])
+	}
+	for i, g := range got[len(got)-len(pkts):] {
+		if g != "c.pcap" {
+			t.Fatalf("record %d of the last day from %s", i, g)
+		}
+	}
+}
+
+// TestFileMergerDamaged checks that a file damaged in its first record is reported once with
+// its path and the others are read, and that a file gone before its turn is an error naming it.
+func TestFileMergerDamaged(t *testing.T) {
+	pkts := synth.Mixed()
+	dir := t.TempDir()
+	good := filepath.Join(dir, "good.pcap")
+	bad := filepath.Join(dir, "bad.pcap")
+	os.WriteFile(good, pcapBytes(t, pkts, false), 0o644)
+	whole := pcapBytes(t, pkts[:1], false)
+	os.WriteFile(bad, whole[:len(whole)-3], 0o644) // cut inside its only record
+	m := NewFileMerger(probeAll(t, []string{good, bad}), Open)
+	n, damaged := 0, 0
+	for {
+		_, _, err := m.Next()
+		if err == io.EOF {
+			break
+		}
+		var dmg *DamageError
+		if errors.As(err, &dmg) {
+			if dmg.Path != bad || dmg.Offset != 24 {
+				t.Errorf("damage %v, want %s at offset 24", dmg, bad)
+			}
+			damaged++
+			continue
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		n++
+	}
+	if n != len(pkts) || damaged != 1 {
+		t.Fatalf("%d records and %d damage reports, want %d and 1", n, damaged, len(pkts))
+	}
+
+	later := filepath.Join(dir, "later.pcap")
+	os.WriteFile(later, pcapBytes(t, shifted(pkts, time.Hour), false), 0o644)
+	m = NewFileMerger(probeAll(t, []string{good, later}), Open)
+	defer m.Close()
+	os.Remove(later)
+	for {
+		_, _, err := m.Next()
+		if err == io.EOF {
+			t.Fatal("the removed file was not reported")
+		}
+		if errors.Is(err, os.ErrNotExist) {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+}
