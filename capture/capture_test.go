@@ -41,17 +41,7 @@ var _ borderwatch.Sink = (*memSink)(nil)
 func writeFixture(t testing.TB, name string, pkts []synth.Packet, ng bool) string {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), name)
-	var buf bytes.Buffer
-	var err error
-	if ng {
-		err = synth.WritePcapNG(&buf, pkts)
-	} else {
-		err = synth.WritePcap(&buf, pkts, false)
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
+	if err := os.WriteFile(path, pcapData(t, pkts, ng), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	return path

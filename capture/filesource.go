@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"runtime/debug"
+	"sync/atomic"
 
 	"github.com/borderwatch/borderwatch"
 	"github.com/borderwatch/borderwatch/capture/pcapfile"
@@ -23,7 +24,20 @@ type FileSource struct {
 	Observer borderwatch.Observer
 	Logger   *slog.Logger // nil: slog.Default()
 
-	stats Stats
+	stats    Stats
+	progress progress
+}
+
+// progress is how far Run has got, for any goroutine to read.
+type progress struct {
+	bytes   atomic.Int64
+	packets atomic.Uint64
+}
+
+// Progress returns the input bytes read so far (decompressed for gzip, as InputBytes counts
+// them) and the packets. Safe to call while Run runs; updated every 4096 packets.
+func (s *FileSource) Progress() (bytes int64, packets uint64) {
+	return s.progress.bytes.Load(), s.progress.packets.Load()
 }
 
 var _ borderwatch.Source = (*FileSource)(nil)
@@ -109,7 +123,7 @@ func (s *FileSource) Run(ctx context.Context, out borderwatch.Emitter) error {
 	if s.Config.MapFiles {
 		defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
 	}
-	l := readLoop{ctx: ctx, out: out, proc: proc, m: m, log: log, emitErr: &emitErr}
+	l := readLoop{ctx: ctx, out: out, proc: proc, m: m, log: log, emitErr: &emitErr, progress: &s.progress}
 	for {
 		done, err := l.run()
 		if err != nil {
@@ -119,6 +133,8 @@ func (s *FileSource) Run(ctx context.Context, out borderwatch.Emitter) error {
 			break
 		}
 	}
+	s.progress.bytes.Store(m.BytesRead())
+	s.progress.packets.Store(l.n)
 	// What was read is still reported when the run is cancelled: the pipeline drains.
 	emitCtx = context.WithoutCancel(ctx)
 	proc.Flush()
@@ -144,6 +160,7 @@ type readLoop struct {
 	m                *pcapfile.Merger
 	log              *slog.Logger
 	emitErr          *error
+	progress         *progress
 	current, ingress string
 	n                uint64
 }
@@ -188,8 +205,12 @@ func (l *readLoop) run() (done bool, err error) {
 			l.proc.SetIngress(l.ingress, true)
 		}
 		l.proc.Packet(rec.Link, rec.Data, rec.Timestamp, rec.WireLen)
-		if l.n++; l.n&0xfff == 0 && l.ctx.Err() != nil {
-			return true, nil
+		if l.n++; l.n&0xfff == 0 {
+			l.progress.bytes.Store(l.m.BytesRead())
+			l.progress.packets.Store(l.n)
+			if l.ctx.Err() != nil {
+				return true, nil
+			}
 		}
 	}
 	return true, nil

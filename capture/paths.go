@@ -9,6 +9,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/borderwatch/borderwatch/internal/gzsize"
 )
 
 // readPath is one capture file to read.
@@ -117,4 +119,18 @@ func isCapture(path string) (bool, error) {
 		return true, nil
 	}
 	return false, nil
+}
+
+// InputBytes returns the bytes the files at paths hold (decompressed for gzip, by the size
+// their trailer records), the total against which Progress counts; paths are expanded as
+// FileSource expands them. Standard input and what cannot be expanded count as 0.
+func InputBytes(paths []string) int64 {
+	files, _, _ := expandPaths(paths)
+	var total int64
+	for _, f := range files {
+		if fi, err := os.Stat(f.path); err == nil && f.path != "-" && fi.Mode().IsRegular() {
+			total += gzsize.Of(f.path, fi.Size())
+		}
+	}
+	return total
 }

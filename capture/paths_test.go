@@ -17,7 +17,8 @@ import (
 	"github.com/borderwatch/borderwatch/capture/internal/synth"
 )
 
-func pcapData(t *testing.T, pkts []synth.Packet, ng bool) []byte {
+// pcapData returns pkts as a pcap or pcapng file.
+func pcapData(t testing.TB, pkts []synth.Packet, ng bool) []byte {
 	t.Helper()
 	var buf bytes.Buffer
 	var err error
@@ -46,19 +47,8 @@ func gzipped(b []byte) []byte {
 func captureDir(t *testing.T) (dir, unreadable string) {
 	t.Helper()
 	pkts := synth.Mixed()
-	var a, b []synth.Packet
-	for i, p := range pkts {
-		if i%2 == 0 {
-			a = append(a, p)
-		} else {
-			b = append(b, p)
-		}
-	}
-	day := make([]synth.Packet, len(pkts))
-	for i, p := range pkts {
-		p.Time = p.Time.Add(24 * time.Hour)
-		day[i] = p
-	}
+	a, b := synth.Alternate(pkts)
+	day := synth.Shifted(pkts, 24*time.Hour)
 	hdr := make([]byte, 24) // a pcap header of link type 147 (USER0)
 	binary.LittleEndian.PutUint32(hdr[0:], 0xa1b2c3d4)
 	binary.LittleEndian.PutUint16(hdr[4:], 2)

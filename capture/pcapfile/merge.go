@@ -26,6 +26,7 @@ type Merger struct {
 	opening  *mergeItem // a file just opened whose first record is being read
 	deferred []deferredErr
 	opened   int
+	doneRead int64 // bytes of the files closed
 }
 
 // Input is one file of a Merger: either a path and the time of its first record (Probe),
@@ -197,8 +198,18 @@ func (m *Merger) first(it *mergeItem) bool {
 func (m *Merger) close(r *Reader) {
 	if i := slices.Index(m.readers, r); i >= 0 {
 		m.readers = slices.Delete(m.readers, i, i+1)
+		m.doneRead += r.Offset()
 	}
 	r.Close()
+}
+
+// BytesRead returns the bytes read so far from all files (decompressed for gzip).
+func (m *Merger) BytesRead() int64 {
+	n := m.doneRead
+	for _, r := range m.readers {
+		n += r.Offset()
+	}
+	return n
 }
 
 // Close closes the readers still open.

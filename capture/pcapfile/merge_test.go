@@ -12,16 +12,6 @@ import (
 	"github.com/borderwatch/borderwatch/capture/internal/synth"
 )
 
-// shifted returns pkts moved by d.
-func shifted(pkts []synth.Packet, d time.Duration) []synth.Packet {
-	out := make([]synth.Packet, len(pkts))
-	for i, p := range pkts {
-		p.Time = p.Time.Add(d)
-		out[i] = p
-	}
-	return out
-}
-
 // probeAll probes files as the capture source does.
 func probeAll(t *testing.T, paths []string) []Input {
 	t.Helper()
@@ -47,7 +37,7 @@ func TestFileMergerRotated(t *testing.T) {
 	var paths []string
 	for h := 23; h >= 0; h-- {
 		p := filepath.Join(dir, "hour"+string(rune('a'+h))+".pcap")
-		data := pcapBytes(t, shifted(pkts, time.Duration(h)*time.Hour), h%2 == 0)
+		data := pcapBytes(t, synth.Shifted(pkts, time.Duration(h)*time.Hour), h%2 == 0)
 		if h%3 == 0 {
 			p, data = p+".gz", gz(data)
 		}
@@ -94,14 +84,7 @@ func TestFileMergerRotated(t *testing.T) {
 // order, ties in the order the inputs were given.
 func TestFileMergerOverlap(t *testing.T) {
 	pkts := synth.Mixed()
-	var a, b []synth.Packet
-	for i, p := range pkts {
-		if i%2 == 0 {
-			a = append(a, p)
-		} else {
-			b = append(b, p)
-		}
-	}
+	a, b := synth.Alternate(pkts)
 	dir := t.TempDir()
 	write := func(name string, data []byte) string {
 		p := filepath.Join(dir, name)
@@ -112,7 +95,7 @@ func TestFileMergerOverlap(t *testing.T) {
 	}
 	pa := write("a.pcap", pcapBytes(t, a, false))
 	pb := write("b.pcapng", pcapngBytes(t, b))
-	pc := write("c.pcap", pcapBytes(t, shifted(pkts, 24*time.Hour), true))
+	pc := write("c.pcap", pcapBytes(t, synth.Shifted(pkts, 24*time.Hour), true))
 	pe := write("empty.pcap", pcapBytes(t, nil, false))
 	dup, err := NewBytesReader(pcapBytes(t, pkts[:1], false), "dup") // same time as the first packet
 	if err != nil {
@@ -190,7 +173,7 @@ func TestFileMergerDamaged(t *testing.T) {
 	}
 
 	later := filepath.Join(dir, "later.pcap")
-	os.WriteFile(later, pcapBytes(t, shifted(pkts, time.Hour), false), 0o644)
+	os.WriteFile(later, pcapBytes(t, synth.Shifted(pkts, time.Hour), false), 0o644)
 	m = NewFileMerger(probeAll(t, []string{good, later}), Open)
 	defer m.Close()
 	os.Remove(later)

@@ -1,26 +1,20 @@
 package main
 
 import (
-	"compress/gzip"
 	"context"
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
 	"io/fs"
-	"log/slog"
 	"os"
 	"path/filepath"
-	"strings"
-	"sync"
 	"sync/atomic"
 	"time"
 
-	"github.com/schollz/progressbar/v3"
 	"github.com/urfave/cli/v2"
-	"golang.org/x/term"
 
 	"github.com/borderwatch/borderwatch"
+	"github.com/borderwatch/borderwatch/internal/gzsize"
 	"github.com/borderwatch/borderwatch/logs"
 	"github.com/borderwatch/borderwatch/report"
 	"github.com/borderwatch/borderwatch/report/ledger"
@@ -62,10 +56,8 @@ Examples:
 			&cli.DurationFlag{Name: "ledger-retain", Value: 30 * 24 * time.Hour, Usage: "forget ledger days older than this `DURATION`"},
 			&cli.StringFlag{Name: "format", Aliases: []string{"f"}, Usage: "parse every input as `FORMAT` instead of detecting it"},
 			&cli.StringFlag{Name: "timezone", Usage: "read time stamps without a zone in `ZONE` (IANA name, default UTC)"},
-			&cli.StringFlag{Name: "progress", Value: "auto", Usage: "progress display `MODE`: auto (a bar on a terminal, else log lines), bar, log or none"},
-			&cli.DurationFlag{Name: "progress-interval", Value: 10 * time.Second, Usage: "`INTERVAL` between progress log lines"},
 			&cli.BoolFlag{Name: "from-elasticsearch", Usage: "also read the window's authentication events of every sensor back from Elasticsearch (elasticsearch.* settings)"},
-		}, outputFlags()...),
+		}, append(progressFlags(), outputFlags()...)...),
 		Action: func(c *cli.Context) error {
 			opts, err := auditOptionsFrom(c, time.Now())
 			if err != nil {
@@ -111,7 +103,7 @@ type auditOptions struct {
 
 func auditOptionsFrom(c *cli.Context, now time.Time) (auditOptions, error) {
 	o := auditOptions{HTML: c.String("report-html"), JSON: c.String("report-json"), Quiet: c.Bool("quiet"),
-		Ledger: c.String("ledger"), LedgerRetain: c.Duration("ledger-retain"), ProgressInterval: c.Duration("progress-interval"), FromES: c.Bool("from-elasticsearch"),
+		Ledger: c.String("ledger"), LedgerRetain: c.Duration("ledger-retain"), FromES: c.Bool("from-elasticsearch"),
 		Version: version + " (" + commit + ")", Now: now.UTC()}
 	var err error
 	if s := c.String("since"); s != "" {
@@ -150,19 +142,8 @@ func auditOptionsFrom(c *cli.Context, now time.Time) (auditOptions, error) {
 	if o.LedgerRetain <= 0 {
 		return o, usageErrorf("audit: --ledger-retain must be > 0, e.g. 720h")
 	}
-	if o.ProgressInterval <= 0 {
-		return o, usageErrorf("audit: --progress-interval must be > 0, e.g. 10s")
-	}
-	switch p := c.String("progress"); p {
-	case "auto":
-		o.Progress = "log"
-		if f, ok := c.App.ErrWriter.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
-			o.Progress = "bar"
-		}
-	case "bar", "log", "none":
-		o.Progress = p
-	default:
-		return o, usageErrorf("audit: --progress %q: use auto, bar, log or none", p)
+	if o.Progress, o.ProgressInterval, err = progressOptions(c, "audit"); err != nil {
+		return o, err
 	}
 	return o, nil
 }
@@ -251,15 +232,17 @@ func runAudit(ctx context.Context, cfg *Config, e *env, o auditOptions) error {
 			}
 		}
 	}
-	prog := newAuditProgress(e, o, inputBytes(paths))
+	prog := &auditProgress{}
 	st.enrichers = append([]borderwatch.Enricher{prog}, st.enrichers...)
+	display := &progressDisplay{name: "audit", unit: "events", mode: o.Progress, interval: o.ProgressInterval,
+		total: inputBytes(paths), stderr: e.stderr, log: e.log, count: prog.count}
 	if led != nil {
 		st.rules = []borderwatch.Rule{&ledgerRules{rules: st.rules, led: led}}
 		st.sinks = []borderwatch.Sink{&ledgerSink{sinks: st.sinks, led: led}}
 	}
 	st.sinks = append([]borderwatch.Sink{collector}, st.sinks...)
 
-	stopProgress := prog.start()
+	stopProgress := display.start()
 	snap, runErr := runPipeline(ctx, cfg, e, st, sources...)
 	stopProgress()
 
@@ -478,7 +461,7 @@ func inputBytes(paths []string) int64 {
 		if err != nil || !fi.Mode().IsRegular() {
 			return
 		}
-		total += fileBytes(p, fi.Size())
+		total += gzsize.Of(p, fi.Size())
 	}
 	for _, p := range paths {
 		matches, err := filepath.Glob(p)
@@ -505,40 +488,14 @@ func inputBytes(paths []string) int64 {
 	return total
 }
 
-func fileBytes(path string, size int64) int64 {
-	if !strings.HasSuffix(path, ".gz") || size < 18 {
-		return size
-	}
-	f, err := os.Open(path)
-	if err != nil {
-		return size
-	}
-	defer f.Close()
-	if _, err := gzip.NewReader(f); err != nil {
-		return size
-	}
-	var trailer [4]byte
-	if _, err := f.ReadAt(trailer[:], size-4); err != nil {
-		return size
-	}
-	return int64(binary.LittleEndian.Uint32(trailer[:])) // ISIZE: exact below 4 GiB
-}
-
 // auditProgress counts what processing takes off the queue: events and the bytes of their
-// records. It shows a bar on a terminal and logs periodic lines otherwise.
+// records.
 type auditProgress struct {
-	e      *env
-	o      auditOptions
-	total  int64
 	events atomic.Uint64
 	bytes  atomic.Int64
 }
 
 var _ borderwatch.Enricher = (*auditProgress)(nil)
-
-func newAuditProgress(e *env, o auditOptions, total int64) *auditProgress {
-	return &auditProgress{e: e, o: o, total: total}
-}
 
 func (p *auditProgress) Enrich(_ context.Context, ev *borderwatch.Event) error {
 	p.events.Add(1)
@@ -546,78 +503,7 @@ func (p *auditProgress) Enrich(_ context.Context, ev *borderwatch.Event) error {
 	return nil
 }
 
-// start begins the display; the returned function stops it and prints the final state.
-func (p *auditProgress) start() func() {
-	done := make(chan struct{})
-	var wg sync.WaitGroup
-	begin := time.Now()
-	switch p.o.Progress {
-	case "bar":
-		bar := progressbar.NewOptions64(max(p.total, 1),
-			progressbar.OptionSetWriter(p.e.stderr), progressbar.OptionSetDescription("audit"),
-			progressbar.OptionShowBytes(true), progressbar.OptionSetPredictTime(true), progressbar.OptionShowElapsedTimeOnFinish(),
-			progressbar.OptionThrottle(200*time.Millisecond), progressbar.OptionClearOnFinish(), progressbar.OptionSetWidth(30))
-		bar.Describe("audit 0 events, 0/s")
-		bar.RenderBlank()
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			t := time.NewTicker(250 * time.Millisecond)
-			defer t.Stop()
-			for {
-				n := p.events.Load()
-				bar.Describe(fmt.Sprintf("audit %d events, %.0f/s", n, float64(n)/max(time.Since(begin).Seconds(), 0.001)))
-				bar.Set64(min(p.bytes.Load(), p.total))
-				select {
-				case <-done:
-					bar.Finish()
-					return
-				case <-t.C:
-				}
-			}
-		}()
-	case "log":
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			t := time.NewTicker(p.o.ProgressInterval)
-			defer t.Stop()
-			for {
-				select {
-				case <-done:
-					return
-				case <-t.C:
-					p.logLine(begin, slog.LevelInfo)
-				}
-			}
-		}()
-	}
-	return func() {
-		close(done)
-		wg.Wait()
-		switch p.o.Progress {
-		case "log":
-			p.logLine(begin, slog.LevelInfo)
-		case "bar":
-			p.logLine(begin, slog.LevelDebug)
-		}
-	}
-}
-
-func (p *auditProgress) logLine(begin time.Time, level slog.Level) {
-	elapsed := max(time.Since(begin).Seconds(), 0.001)
-	n, b := p.events.Load(), p.bytes.Load()
-	args := []any{"events", n, "events_per_s", int(float64(n) / elapsed), "bytes", b, "bytes_per_s", int(float64(b) / elapsed)}
-	if p.total > 0 {
-		pct := min(100, 100*float64(b)/float64(p.total))
-		args = append(args, "percent", int(pct))
-		if b > 0 && b < p.total {
-			eta := time.Duration(float64(p.total-b) / (float64(b) / elapsed) * float64(time.Second))
-			args = append(args, "eta", eta.Round(time.Second).String())
-		}
-	}
-	p.e.log.Log(context.Background(), level, "audit progress", args...)
-}
+func (p *auditProgress) count() (int64, uint64) { return p.bytes.Load(), p.events.Load() }
 
 // alertsOnlySink passes only alerts to its sink: audit uses it for an Elasticsearch output when
 // every event was read back from that cluster, so the events are not sent again as duplicates.

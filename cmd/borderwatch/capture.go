@@ -41,7 +41,7 @@ Examples:
 			&cli.StringFlag{Name: "bpf", Usage: "live: tcpdump-syntax `FILTER` (compiled by tcpdump -ddd)"},
 			&cli.IntFlag{Name: "snaplen", Usage: "live: bytes kept per packet"},
 			&cli.BoolFlag{Name: "no-promiscuous", Usage: "live: leave the interface out of promiscuous mode"},
-		}, outputFlags()...),
+		}, append(progressFlags(), outputFlags()...)...),
 		Action: func(c *cli.Context) error {
 			paths := append(c.StringSlice("read"), c.Args().Slice()...)
 			iface := c.String("interface")
@@ -50,6 +50,10 @@ Examples:
 			}
 			if len(paths) > 0 && iface != "" {
 				return usageErrorf("capture: --read and --interface cannot be combined; run two captures")
+			}
+			mode, interval, err := progressOptions(c, "capture")
+			if err != nil {
+				return err
 			}
 			cfg, e, err := setup(c, func(cfg *Config) error {
 				cc := &cfg.Capture
@@ -73,13 +77,13 @@ Examples:
 			if err != nil {
 				return err
 			}
-			return runCapture(c.Context, cfg, e, paths)
+			return runCapture(c.Context, cfg, e, paths, progressDisplay{name: "capture", unit: "packets", mode: mode, interval: interval, quiet: !c.IsSet("progress")})
 		},
 	}
 }
 
 // runCapture reads paths, or the configured interface when paths is empty, through the pipeline.
-func runCapture(ctx context.Context, cfg *Config, e *env, paths []string) error {
+func runCapture(ctx context.Context, cfg *Config, e *env, paths []string, display progressDisplay) error {
 	shared, err := capture.NewShared(cfg.Capture)
 	if err != nil {
 		return usageError(fmt.Errorf("capture: %w", err))
@@ -88,7 +92,9 @@ func runCapture(ctx context.Context, cfg *Config, e *env, paths []string) error 
 	log := e.log.With("component", "capture")
 	var src borderwatch.Source
 	if len(paths) > 0 {
-		src = &capture.FileSource{Paths: paths, Config: cfg.Capture, Shared: shared, Observer: observer, Logger: log}
+		fs := &capture.FileSource{Paths: paths, Config: cfg.Capture, Shared: shared, Observer: observer, Logger: log}
+		display.total, display.count, display.stderr, display.log = capture.InputBytes(paths), fs.Progress, e.stderr, e.log
+		src = &progressSource{FileSource: fs, display: &display}
 	} else {
 		src = &capture.LiveSource{Config: cfg.Capture, Shared: shared, Observer: observer, Logger: log}
 	}
@@ -98,4 +104,16 @@ func runCapture(ctx context.Context, cfg *Config, e *env, paths []string) error 
 	}
 	_, err = runPipeline(ctx, cfg, e, st, src)
 	return err
+}
+
+// progressSource shows the progress of a FileSource while it reads: the display ends when the
+// reading does, before the pipeline's summary.
+type progressSource struct {
+	*capture.FileSource
+	display *progressDisplay
+}
+
+func (s *progressSource) Run(ctx context.Context, out borderwatch.Emitter) error {
+	defer s.display.start()()
+	return s.FileSource.Run(ctx, out)
 }

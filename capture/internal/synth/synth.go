@@ -410,3 +410,26 @@ func WritePcapNG(w io.Writer, pkts []Packet) error {
 	}
 	return nw.Flush()
 }
+
+// Alternate deals pkts into two captures, as two interfaces might see them: the even and the
+// odd packets.
+func Alternate(pkts []Packet) (even, odd []Packet) {
+	for i, p := range pkts {
+		if i%2 == 0 {
+			even = append(even, p)
+		} else {
+			odd = append(odd, p)
+		}
+	}
+	return even, odd
+}
+
+// Shifted returns a copy of pkts d later.
+func Shifted(pkts []Packet, d time.Duration) []Packet {
+	out := make([]Packet, len(pkts))
+	for i, p := range pkts {
+		p.Time = p.Time.Add(d)
+		out[i] = p
+	}
+	return out
+}
