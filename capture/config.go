@@ -32,6 +32,11 @@ type Config struct {
 	// Fragment reassembly bounds.
 	MaxFragDatagrams int           `yaml:"max_frag_datagrams"`
 	FragTimeout      time.Duration `yaml:"frag_timeout"`
+
+	// HeapFloorMB holds the garbage collector back until the heap reaches this many MiB
+	// (internal/heapfloor): a capture's flow state grows from nothing to tens of megabytes,
+	// and each collection on the way marks all of it. 0 leaves Go's own pacing.
+	HeapFloorMB int `yaml:"heap_floor_mb"`
 }
 
 // DefaultConfig returns the defaults documented in capture/README.md.
@@ -39,7 +44,7 @@ func DefaultConfig() Config {
 	return Config{
 		Flow: flow.DefaultConfig(), PassiveDNS: pdns.DefaultConfig(),
 		Workers: 1, Snaplen: 262144, Promiscuous: true, RingMB: 64, StatsInterval: time.Minute,
-		MaxFragDatagrams: 1024, FragTimeout: 30 * time.Second,
+		MaxFragDatagrams: 1024, FragTimeout: 30 * time.Second, HeapFloorMB: 128,
 	}
 }
 
@@ -74,6 +79,9 @@ func (c *Config) Validate() error {
 	}
 	if c.FragTimeout <= 0 {
 		errs = append(errs, fmt.Errorf("frag_timeout must be > 0, e.g. 30s"))
+	}
+	if c.HeapFloorMB < 0 || c.HeapFloorMB > 1<<20 {
+		errs = append(errs, fmt.Errorf("heap_floor_mb must be between 0 (off) and 1048576 (got %d), e.g. 128", c.HeapFloorMB))
 	}
 	return errors.Join(errs...)
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/borderwatch/borderwatch"
 	"github.com/borderwatch/borderwatch/capture"
+	"github.com/borderwatch/borderwatch/internal/heapfloor"
 )
 
 func captureCommand() *cli.Command {
@@ -101,6 +102,9 @@ func runCapture(ctx context.Context, cfg *Config, e *env, paths []string, displa
 	st, err := buildStages(ctx, cfg, e)
 	if err != nil {
 		return err
+	}
+	if heapfloor.Set(uint64(cfg.Capture.HeapFloorMB) << 20) {
+		defer heapfloor.Set(0)
 	}
 	_, err = runPipeline(ctx, cfg, e, st, src)
 	return err

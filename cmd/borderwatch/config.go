@@ -38,12 +38,10 @@ type ObserverConfig struct {
 	Hostname string `yaml:"hostname"` // observer.hostname; default: the host name
 }
 
-// PipelineConfig sizes the pipeline's queues and the heap below which the garbage
-// collector does not run.
+// PipelineConfig sizes the pipeline's queues.
 type PipelineConfig struct {
-	QueueSize   int `yaml:"queue_size"`    // events buffered between sources and processing
-	BatchSize   int `yaml:"batch_size"`    // events per batch handed to the sinks
-	HeapFloorMB int `yaml:"heap_floor_mb"` // heap goal floor in MiB (internal/heapfloor); 0 = Go's own pacing
+	QueueSize int `yaml:"queue_size"` // events buffered between sources and processing
+	BatchSize int `yaml:"batch_size"` // events per batch handed to the sinks
 }
 
 // OutputConfig selects where events and alerts go.
@@ -58,7 +56,7 @@ func defaultConfig() Config {
 	host, _ := os.Hostname()
 	return Config{
 		Observer: ObserverConfig{Name: host, Hostname: host},
-		Pipeline: PipelineConfig{QueueSize: 4096, BatchSize: 512, HeapFloorMB: 128},
+		Pipeline: PipelineConfig{QueueSize: 4096, BatchSize: 512},
 		Output:   OutputConfig{Sinks: []string{"pretty"}},
 		Rules:    rules.DefaultConfig(),
 		Logs:     logs.DefaultConfig(),
@@ -78,9 +76,6 @@ func (c *PipelineConfig) Validate() error {
 	}
 	if c.BatchSize <= 0 || c.BatchSize > c.QueueSize {
 		return fmt.Errorf("batch_size must be between 1 and queue_size (%d), got %d", c.QueueSize, c.BatchSize)
-	}
-	if c.HeapFloorMB < 0 || c.HeapFloorMB > 1<<20 {
-		return fmt.Errorf("heap_floor_mb must be between 0 (off) and 1048576, got %d; 128 suits most hosts", c.HeapFloorMB)
 	}
 	return nil
 }

@@ -57,8 +57,8 @@ func TestExitCodesAndMessages(t *testing.T) {
 			code: exitOK, inStdout: "file: /tmp/x.ndjson"},
 		{name: "bad env value", args: []string{"config", "dump"}, env: map[string]string{"BORDERWATCH_PIPELINE_QUEUE_SIZE": "big"},
 			code: exitUsage, inStderr: "BORDERWATCH_PIPELINE_QUEUE_SIZE"},
-		{name: "negative heap floor", args: []string{"config", "validate"}, env: map[string]string{"BORDERWATCH_PIPELINE_HEAP_FLOOR_MB": "-1"},
-			code: exitUsage, inStderr: "heap_floor_mb must be between 0 (off) and 1048576, got -1"},
+		{name: "negative heap floor", args: []string{"config", "validate"}, env: map[string]string{"BORDERWATCH_CAPTURE_HEAP_FLOOR_MB": "-1"},
+			code: exitUsage, inStderr: "heap_floor_mb must be between 0 (off) and 1048576 (got -1)"},
 		{name: "heap floor in dump", args: []string{"config", "dump"}, code: exitOK, inStdout: "heap_floor_mb: 128"},
 		{name: "config validate ok", args: []string{"config", "validate"}, code: exitOK, inStdout: "configuration is valid"},
 	}

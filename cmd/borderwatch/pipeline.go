@@ -10,7 +10,6 @@ import (
 	"strings"
 
 	"github.com/borderwatch/borderwatch"
-	"github.com/borderwatch/borderwatch/internal/heapfloor"
 	"github.com/borderwatch/borderwatch/sink/deadletter"
 )
 
@@ -87,9 +86,6 @@ func runPipeline(ctx context.Context, cfg *Config, e *env, st *stages, sources .
 		return nil, err
 	}
 	defer stopOps()
-	if heapfloor.Set(uint64(cfg.Pipeline.HeapFloorMB) << 20) {
-		defer heapfloor.Set(0)
-	}
 	runErr := p.Run(ctx)
 	closeErr := st.close()
 	snap := p.Stats.Snapshot()
