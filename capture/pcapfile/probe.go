@@ -34,6 +34,7 @@ func Probe(path string) (first time.Time, empty bool, err error) {
 	if err != nil {
 		return time.Time{}, false, err
 	}
+	defer r.Close() // its buffer goes back to the pool for the next probe
 	rec, err := r.Next()
 	if errors.Is(err, io.EOF) {
 		return time.Time{}, true, nil

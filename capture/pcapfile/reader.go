@@ -8,8 +8,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"math/bits"
 	"os"
+	"sync"
 	"time"
 
 	"github.com/borderwatch/borderwatch/capture/decode"
@@ -259,21 +261,43 @@ func (r *Reader) discardRead(n int) (int, error) {
 
 // NewReader reads a capture from rd, named path in errors.
 func NewReader(rd io.Reader, path string) (*Reader, error) {
-	r := &Reader{path: path, src: rd, buf: make([]byte, bufSize)}
+	r := &Reader{path: path, src: rd, buf: *bufPool.Get().(*[]byte)}
 	if m, err := r.fill(2); err == nil && m[0] == 0x1f && m[1] == 0x8b {
 		// the bytes read so far, then the rest of rd, through the decompressor
 		head := bytes.Clone(r.mem)
 		zr, err := gzip.NewReader(io.MultiReader(bytes.NewReader(head), rd))
 		if err != nil {
+			r.releaseBuf()
 			return nil, fmt.Errorf("%s: gzip: %w", path, err)
 		}
 		r.gz = true
 		r.src, r.srcErr, r.mem, r.pos = zr, nil, r.buf[:0], 0
 	}
 	if err := r.readHeader(); err != nil {
+		r.releaseBuf()
 		return nil, err
 	}
 	return r, nil
+}
+
+// bufPool keeps the buffers of closed readers for the next: a run over a directory of many
+// captures opens them one after another (and probes each first) without a new megabyte each.
+var bufPool = sync.Pool{New: func() any {
+	b := make([]byte, bufSize)
+	return &b
+}}
+
+// releaseBuf gives the reader's buffer back to the pool; the reader is unusable afterwards.
+func (r *Reader) releaseBuf() {
+	if r.buf == nil {
+		return
+	}
+	b := r.buf
+	r.buf, r.mem, r.pos = nil, nil, 0
+	if r.err == nil || r.err == io.EOF {
+		r.err = fs.ErrClosed
+	}
+	bufPool.Put(&b)
 }
 
 // Path returns the name the reader was opened with.
@@ -289,6 +313,7 @@ func (r *Reader) Close() error {
 		r.mm.unmap()
 		r.mm, r.mem = nil, nil
 	}
+	r.releaseBuf()
 	if r.closer != nil {
 		err := r.closer.Close()
 		r.closer = nil
