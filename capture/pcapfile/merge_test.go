@@ -219,7 +219,11 @@ func TestBuffersReused(t *testing.T) {
 		}
 	}
 	runtime.ReadMemStats(&after)
-	if got := after.TotalAlloc - before.TotalAlloc; got > 16<<20 {
-		t.Fatalf("%d MiB allocated for 64 probes and reads of a small file, want < 16", got>>20)
+	limit := uint64(16 << 20)
+	if raceEnabled {
+		limit = 80 << 20 // the race detector's pool drops a quarter of the buffers
+	}
+	if got := after.TotalAlloc - before.TotalAlloc; got > limit {
+		t.Fatalf("%d MiB allocated for 64 probes and reads of a small file, want < %d", got>>20, limit>>20)
 	}
 }

@@ -1,0 +1,5 @@
+//go:build !race
+
+package pcapfile
+
+const raceEnabled = false
