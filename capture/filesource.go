@@ -117,6 +117,7 @@ func (s *FileSource) Run(ctx context.Context, out borderwatch.Emitter) error {
 	}
 	proc := NewProcessor(s.Config, shared, s.Observer, emit, log)
 	m := pcapfile.NewFileMerger(inputs, open)
+	eager = nil // the merger closes them from now on
 	defer m.Close()
 	// A mapped file cut short while it is read faults on access instead of returning an error:
 	// readLoop recovers such a fault, the file is reported damaged, and the others go on.

@@ -1,15 +1,14 @@
 package capture
 
 import (
-	"compress/gzip"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
 
+	"github.com/borderwatch/borderwatch/capture/pcapfile"
 	"github.com/borderwatch/borderwatch/internal/gzsize"
 )
 
@@ -76,7 +75,7 @@ func expandFound(p string) (files []readPath, skipped []string, err error) {
 		if !d.Type().IsRegular() {
 			return nil
 		}
-		ok, err := isCapture(path)
+		ok, err := pcapfile.IsCapture(path)
 		if err != nil {
 			return err
 		}
@@ -90,37 +89,6 @@ func expandFound(p string) (files []readPath, skipped []string, err error) {
 	return files, skipped, err
 }
 
-// isCapture reports whether the file at path starts as a pcap or pcapng file does, plain or
-// gzip-compressed.
-func isCapture(path string) (bool, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return false, err
-	}
-	defer f.Close()
-	var head [4]byte
-	if _, err := io.ReadFull(f, head[:]); err != nil {
-		return false, nil // shorter than any capture
-	}
-	if head[0] == 0x1f && head[1] == 0x8b {
-		if _, err := f.Seek(0, io.SeekStart); err != nil {
-			return false, err
-		}
-		zr, err := gzip.NewReader(f)
-		if err != nil {
-			return false, nil
-		}
-		if _, err := io.ReadFull(zr, head[:]); err != nil {
-			return false, nil
-		}
-	}
-	switch string(head[:]) {
-	case "\xa1\xb2\xc3\xd4", "\xd4\xc3\xb2\xa1", "\xa1\xb2\x3c\x4d", "\x4d\x3c\xb2\xa1", "\x0a\x0d\x0d\x0a":
-		return true, nil
-	}
-	return false, nil
-}
-
 // InputBytes returns the bytes the files at paths hold (decompressed for gzip, by the size
 // their trailer records), the total against which Progress counts; paths are expanded as
 // FileSource expands them. Standard input and what cannot be expanded count as 0.
@@ -128,7 +96,10 @@ func InputBytes(paths []string) int64 {
 	files, _, _ := expandPaths(paths)
 	var total int64
 	for _, f := range files {
-		if fi, err := os.Stat(f.path); err == nil && f.path != "-" && fi.Mode().IsRegular() {
+		if f.path == "-" {
+			continue
+		}
+		if fi, err := os.Stat(f.path); err == nil && fi.Mode().IsRegular() {
 			total += gzsize.Of(f.path, fi.Size())
 		}
 	}

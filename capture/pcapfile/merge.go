@@ -117,9 +117,7 @@ func (m *Merger) Next() (*Record, *Reader, error) {
 	if m.opening != nil {
 		m.firstOpened() // a fault in a mapped file interrupted it
 	}
-	if len(m.deferred) > 0 {
-		d := m.deferred[0]
-		m.deferred = m.deferred[1:]
+	if d, ok := m.popDeferred(); ok {
 		return nil, d.r, d.err
 	}
 	if m.last != nil {
@@ -153,9 +151,7 @@ func (m *Merger) Next() (*Record, *Reader, error) {
 		m.opened++
 		m.opening = &mergeItem{r: r, idx: p.idx}
 		m.firstOpened()
-		if len(m.deferred) > 0 {
-			d := m.deferred[0]
-			m.deferred = m.deferred[1:]
+		if d, ok := m.popDeferred(); ok {
 			return nil, d.r, d.err
 		}
 	}
@@ -224,6 +220,16 @@ func (m *Merger) Close() error {
 type deferredErr struct {
 	r   *Reader
 	err error
+}
+
+// popDeferred takes the oldest failure not reported yet.
+func (m *Merger) popDeferred() (deferredErr, bool) {
+	if len(m.deferred) == 0 {
+		return deferredErr{}, false
+	}
+	d := m.deferred[0]
+	m.deferred = m.deferred[1:]
+	return d, true
 }
 
 // CatchFault takes the value recovered from a panic in the goroutine that reads the merged

@@ -1,6 +1,8 @@
 package pcapfile
 
 import (
+	"compress/gzip"
+	"encoding/binary"
 	"errors"
 	"io"
 	"os"
@@ -54,4 +56,35 @@ func Reopenable(path string) bool {
 	}
 	fi, err := os.Stat(path)
 	return err == nil && fi.Mode().IsRegular()
+}
+
+// IsCapture reports whether the file at path starts as a pcap or pcapng file does, plain or
+// gzip-compressed: how a directory's captures are told from the other files in it.
+func IsCapture(path string) (bool, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return false, err
+	}
+	defer f.Close()
+	var head [4]byte
+	if _, err := io.ReadFull(f, head[:]); err != nil {
+		return false, nil // shorter than any capture
+	}
+	if isGzip(head[:]) {
+		if _, err := f.Seek(0, io.SeekStart); err != nil {
+			return false, err
+		}
+		zr, err := gzip.NewReader(f)
+		if err != nil {
+			return false, nil
+		}
+		if _, err := io.ReadFull(zr, head[:]); err != nil {
+			return false, nil
+		}
+	}
+	switch binary.LittleEndian.Uint32(head[:]) {
+	case magicMicro, magicNano, magicMicroSwapped, magicNanoSwapped, magicNG:
+		return true, nil
+	}
+	return false, nil
 }

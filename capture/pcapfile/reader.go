@@ -135,7 +135,7 @@ func OpenMapped(path string) (*Reader, error) {
 		return nil, err
 	}
 	if mm := mapFile(f); mm != nil {
-		if len(mm.data) < 2 || mm.data[0] != 0x1f || mm.data[1] != 0x8b { // gzip is read through its decompressor
+		if !isGzip(mm.data) { // gzip is read through its decompressor
 			r := &Reader{path: path, mem: mm.data, mm: mm, closer: f}
 			if err := r.readHeader(); err != nil {
 				r.Close()
@@ -157,7 +157,7 @@ func OpenMapped(path string) (*Reader, error) {
 // NewBytesReader reads a capture held in memory (plain, not gzip-compressed), named path in
 // errors. Records alias b.
 func NewBytesReader(b []byte, path string) (*Reader, error) {
-	if len(b) >= 2 && b[0] == 0x1f && b[1] == 0x8b {
+	if isGzip(b) {
 		return NewReader(bytes.NewReader(b), path)
 	}
 	r := &Reader{path: path, mem: b}
@@ -262,7 +262,7 @@ func (r *Reader) discardRead(n int) (int, error) {
 // NewReader reads a capture from rd, named path in errors.
 func NewReader(rd io.Reader, path string) (*Reader, error) {
 	r := &Reader{path: path, src: rd, buf: *bufPool.Get().(*[]byte)}
-	if m, err := r.fill(2); err == nil && m[0] == 0x1f && m[1] == 0x8b {
+	if m, err := r.fill(2); err == nil && isGzip(m) {
 		// the bytes read so far, then the rest of rd, through the decompressor
 		head := bytes.Clone(r.mem)
 		zr, err := gzip.NewReader(io.MultiReader(bytes.NewReader(head), rd))
@@ -337,6 +337,20 @@ func (r *Reader) damage(off int64, err error) error {
 	return r.err
 }
 
+// The first four bytes of a capture file, read little-endian: pcap with microsecond or
+// nanosecond time stamps, written on a machine of either byte order, and pcapng's section
+// header block.
+const (
+	magicMicro        = 0xa1b2c3d4
+	magicNano         = 0xa1b23c4d
+	magicMicroSwapped = 0xd4c3b2a1
+	magicNanoSwapped  = 0x4d3cb2a1
+	magicNG           = 0x0a0d0d0a
+)
+
+// isGzip reports whether b starts as a gzip stream does.
+func isGzip(b []byte) bool { return len(b) >= 2 && b[0] == 0x1f && b[1] == 0x8b }
+
 func (r *Reader) readHeader() error {
 	b, err := r.peek(4)
 	if err != nil {
@@ -346,15 +360,15 @@ func (r *Reader) readHeader() error {
 		return fmt.Errorf("%s: %w", r.path, ErrFormat)
 	}
 	switch binary.LittleEndian.Uint32(b) {
-	case 0xa1b2c3d4:
+	case magicMicro:
 		r.order, r.big, r.nanos = binary.LittleEndian, false, false
-	case 0xa1b23c4d:
+	case magicNano:
 		r.order, r.big, r.nanos = binary.LittleEndian, false, true
-	case 0xd4c3b2a1:
+	case magicMicroSwapped:
 		r.order, r.big, r.nanos = binary.BigEndian, true, false
-	case 0x4d3cb2a1:
+	case magicNanoSwapped:
 		r.order, r.big, r.nanos = binary.BigEndian, true, true
-	case 0x0a0d0d0a:
+	case magicNG:
 		r.format = fmtPcapNG
 		return r.ngHeader()
 	default:

@@ -26,8 +26,9 @@ enrichment, rules and outputs as the logs command.
 A damaged file yields the sessions before the damage, a warning naming the byte offset and
 exit code 4; a file in a directory that cannot be read at all is reported the same way and the
 others are read. Files are opened only when the merge reaches their first packet, so a
-directory of rotated captures keeps one or two open at a time. Live capture needs root or CAP_NET_RAW; it never blocks the kernel ring: when the
-pipeline is full, session records are dropped and counted.
+directory of rotated captures keeps one or two open at a time. Live capture needs root or
+CAP_NET_RAW; it never blocks the kernel ring: when the pipeline is full, session records are
+dropped and counted.
 
 Examples:
    borderwatch capture --read office.pcapng --output ndjson
