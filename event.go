@@ -61,7 +61,13 @@ type Event struct {
 	HTTP        *HTTP       `json:"http,omitempty"`
 	URL         *URL        `json:"url,omitempty"`
 	Borderwatch Borderwatch `json:"borderwatch,omitzero"`
+
+	lender Lender // set by Lend: whose memory the event is built in
 }
+
+// Lend records that ev is built in memory l reuses: once the pipeline is done with ev (see
+// Lender) it hands ev back to l.
+func (ev *Event) Lend(l Lender) { ev.lender = l }
 
 // Labels are ECS labels: flat keyword pairs.
 type Labels map[string]string

@@ -204,6 +204,7 @@ func (p *Pipeline) process(ctx context.Context, ev *Event, batch []*Event, log *
 	}
 	Normalize(ev)
 	batch = append(batch, ev)
+	own := len(batch)
 	for _, r := range p.Rules {
 		alerts, err := r.Evaluate(ctx, ev)
 		if err != nil {
@@ -213,6 +214,9 @@ func (p *Pipeline) process(ctx context.Context, ev *Event, batch []*Event, log *
 			continue
 		}
 		batch = p.appendAlerts(batch, alerts)
+	}
+	if len(batch) > own {
+		ev.lender = nil // its alerts may share its memory (see Lender)
 	}
 	return batch
 }
@@ -236,6 +240,10 @@ func (p *Pipeline) appendAlerts(batch, alerts []*Event) []*Event {
 
 func (p *Pipeline) runSinks(ctx context.Context, batches <-chan []*Event, stopSources func(), log *slog.Logger) error {
 	var failed error
+	recycle := len(p.Sinks) > 0
+	for _, s := range p.Sinks {
+		recycle = recycle && CopiesEvents(s)
+	}
 	for b := range batches {
 		if failed != nil {
 			p.Stats.Dropped.Add(uint64(len(b)))
@@ -252,6 +260,9 @@ func (p *Pipeline) runSinks(ctx context.Context, batches <-chan []*Event, stopSo
 		}
 		if failed == nil {
 			p.Stats.Written.Add(uint64(len(b)))
+			if recycle {
+				giveBack(b)
+			}
 		} else {
 			p.Stats.Dropped.Add(uint64(len(b)))
 		}
@@ -264,6 +275,16 @@ func (p *Pipeline) runSinks(ctx context.Context, batches <-chan []*Event, stopSo
 		}
 	}
 	return errors.Join(append([]error{failed}, closeErrs...)...)
+}
+
+// giveBack hands the lent events of a published batch back to their lenders.
+func giveBack(b []*Event) {
+	for _, ev := range b {
+		if l := ev.lender; l != nil {
+			ev.lender = nil
+			l.Return(ev)
+		}
+	}
 }
 
 type emitter struct {

@@ -67,6 +67,38 @@ type Sink interface {
 	Close(ctx context.Context) error
 }
 
+// Lender is implemented by a source that builds events in memory it reuses, such as the
+// capture's event blocks (see Event.Lend). The pipeline gives an event back through Return
+// once every sink has published it, so its memory, and the strings that point into it, may
+// be reused for a later event. It keeps the event instead, leaving it to the garbage
+// collector, when:
+//   - a rule built an alert from it: alerts copy the event's fields, strings included, and
+//     rules may hold alerts back (suppression windows);
+//   - a sink may keep it (a sink that does not report CopiesEvents, see EventCopier);
+//   - a sink failed.
+//
+// A Rule must therefore not keep an event's strings or pointers past Evaluate except in the
+// alerts it returns (keys it builds by concatenation or formatting are copies). Return may be
+// called from another goroutine than the one that built the event, and must ignore an event
+// that is not one of its own (a copy made with *ev).
+type Lender interface {
+	Return(ev *Event)
+}
+
+// EventCopier is implemented by a Sink that may report that Publish keeps nothing of the
+// events it is given once it returns: it encodes them, or copies what it keeps. Only when
+// every sink says so does the pipeline give events back to their Lender. Wrappers report
+// what the sink they wrap reports.
+type EventCopier interface {
+	CopiesEvents() bool
+}
+
+// CopiesEvents reports whether s implements EventCopier and says it copies events.
+func CopiesEvents(s Sink) bool {
+	c, ok := s.(EventCopier)
+	return ok && c.CopiesEvents()
+}
+
 // DeadLetter keeps rejected input for later inspection.
 type DeadLetter interface {
 	Write(r Rejected) error

@@ -8,6 +8,8 @@ import (
 	"math/bits"
 	"net/netip"
 	"strconv"
+	"sync"
+	"testing"
 	"time"
 	"unsafe"
 
@@ -341,7 +343,8 @@ func (p *Processor) report(r flow.Record) {
 }
 
 // eventBlock is a flow event and every object and string it is built with, allocated at once.
-// The strings point into text, which is written once and never changed after.
+// The strings point into text, which is written once per event. The pipeline gives the
+// event back once it is written (borderwatch.Lender) and the block is reused for a later one.
 type eventBlock struct {
 	eventObjects
 	text [eventText]byte
@@ -366,6 +369,38 @@ const eventText = max(eventClass-int(unsafe.Sizeof(eventObjects{})), 160)
 // keeps in every object larger than 512 bytes that holds pointers.
 const eventClass = 1792 - 8
 
+// blocks keeps the event blocks given back for the next events (a pool: the garbage
+// collector bounds it). The 40 000 events of the capture benchmark then take a few thousand
+// blocks, reused while still in the cache, instead of 70 MB of fresh memory.
+var blocks = sync.Pool{New: func() any { return new(eventBlock) }}
+
+// poisonReturned makes a test binary overwrite a block's strings as soon as its event is
+// given back, so that anything that kept them past the event's lifetime shows in its output.
+var poisonReturned = testing.Testing()
+
+// newBlock returns an event block whose objects are zero; its text holds whatever an earlier
+// event left there and is written before it is read.
+func newBlock() *eventBlock {
+	a := blocks.Get().(*eventBlock)
+	a.eventObjects = eventObjects{}
+	a.ev.Lend(a)
+	return a
+}
+
+// Return implements borderwatch.Lender.
+func (a *eventBlock) Return(ev *borderwatch.Event) {
+	if ev != &a.ev {
+		return // a copy of the event, in memory of its own
+	}
+	if poisonReturned {
+		a.eventObjects = eventObjects{}
+		for i := range a.text {
+			a.text[i] = 0xff
+		}
+	}
+	blocks.Put(a)
+}
+
 func (p *Processor) event(r flow.Record) *borderwatch.Event {
 	f := r.Flow
 	cIP, cPort := f.Client()
@@ -373,7 +408,7 @@ func (p *Processor) event(r flow.Record) *borderwatch.Event {
 	c, s := f.ClientSide, 1-f.ClientSide
 	proto := f.Key.Proto
 	transport := transportName(proto)
-	a := &eventBlock{}
+	a := newBlock()
 	text := a.text[:0]
 	ev := &a.ev
 	ev.Timestamp = r.Time.UTC()

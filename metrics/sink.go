@@ -93,3 +93,6 @@ func (s *Sink) Close(ctx context.Context) error { return s.next.Close(ctx) }
 
 // Unwrap returns the wrapped sink.
 func (s *Sink) Unwrap() borderwatch.Sink { return s.next }
+
+// CopiesEvents reports what the wrapped sink reports.
+func (s *Sink) CopiesEvents() bool { return borderwatch.CopiesEvents(s.next) }

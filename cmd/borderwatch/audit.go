@@ -417,6 +417,17 @@ type ledgerSink struct {
 
 var _ borderwatch.Sink = (*ledgerSink)(nil)
 
+// CopiesEvents reports whether all of its sinks copy events (the ledger keeps only document
+// ids, which events own apart from any lent memory).
+func (s *ledgerSink) CopiesEvents() bool {
+	for _, sink := range s.sinks {
+		if !borderwatch.CopiesEvents(sink) {
+			return false
+		}
+	}
+	return len(s.sinks) > 0
+}
+
 func (s *ledgerSink) Publish(ctx context.Context, evs []*borderwatch.Event) error {
 	s.buf = s.buf[:0]
 	var alerts []*borderwatch.Event

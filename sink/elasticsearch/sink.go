@@ -172,6 +172,10 @@ func kindOf(ev *borderwatch.Event) int {
 	return 1
 }
 
+// CopiesEvents reports true: Publish encodes every event into its own buffer, and the spool
+// and the dead letters keep copies of those bodies.
+func (s *Sink) CopiesEvents() bool { return true }
+
 // maxArena is the largest body buffer kept from one Publish for the next.
 const maxArena = 16 << 20
 

@@ -62,6 +62,9 @@ func (s *Sink) Publish(_ context.Context, evs []*borderwatch.Event) error {
 	return nil
 }
 
+// CopiesEvents reports true: Publish encodes events and keeps nothing of them.
+func (s *Sink) CopiesEvents() bool { return true }
+
 // Close flushes; for files it also syncs (regular files only: devices and pipes such as
 // /dev/null cannot be synced) and closes them.
 func (s *Sink) Close(context.Context) error {

@@ -41,6 +41,9 @@ func (s *Sink) Publish(_ context.Context, evs []*borderwatch.Event) error {
 	return nil
 }
 
+// CopiesEvents reports true: Publish prints alerts and keeps nothing of them.
+func (s *Sink) CopiesEvents() bool { return true }
+
 // Close flushes.
 func (s *Sink) Close(context.Context) error {
 	if err := s.w.Flush(); err != nil {
