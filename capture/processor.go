@@ -358,16 +358,19 @@ type eventObjects struct {
 	pdns    [1]string
 	vlan    borderwatch.VLAN
 	ingress borderwatch.Interface
+	ips     [2]netip.Addr // related.ip, filled by borderwatch.Normalize
+	hosts   [1]string     // related.hosts
 }
 
 // eventText is the room in an eventBlock for the strings an event is built with (flow id,
 // Community ID, MAC, VLAN id, message; what does not fit goes to the heap): what the objects
-// leave of the allocator's 1792-byte size class, and at least 160 bytes.
+// leave of the allocator's 2048-byte size class, and at least 160 bytes.
 const eventText = max(eventClass-int(unsafe.Sizeof(eventObjects{})), 160)
 
-// eventClass is the room of the 1792-byte size class, less the 8-byte header the runtime
-// keeps in every object larger than 512 bytes that holds pointers.
-const eventClass = 1792 - 8
+// eventClass is the room of the 2048-byte size class, less the 8-byte header the runtime
+// keeps in every object larger than 512 bytes that holds pointers. Blocks are reused (see
+// blocks), so their size costs little memory: room for long IPv6 messages matters more.
+const eventClass = 2048 - 8
 
 // blocks keeps the event blocks given back for the next events (a pool: the garbage
 // collector bounds it). The 40 000 events of the capture benchmark then take a few thousand
@@ -503,6 +506,7 @@ func (p *Processor) event(r flow.Record) *borderwatch.Event {
 	}
 	a.in = p.input
 	ev.Borderwatch.Input = &a.in
+	ev.Related.IP, ev.Related.Hosts = a.ips[:0:2], a.hosts[:0:1]
 	n = len(text)
 	text = appendMessage(text, ev)
 	ev.Message = frozen.String(text, n)
