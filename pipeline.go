@@ -240,10 +240,7 @@ func (p *Pipeline) appendAlerts(batch, alerts []*Event) []*Event {
 
 func (p *Pipeline) runSinks(ctx context.Context, batches <-chan []*Event, stopSources func(), log *slog.Logger) error {
 	var failed error
-	recycle := len(p.Sinks) > 0
-	for _, s := range p.Sinks {
-		recycle = recycle && CopiesEvents(s)
-	}
+	recycle := CopiesEvents(p.Sinks...)
 	for b := range batches {
 		if failed != nil {
 			p.Stats.Dropped.Add(uint64(len(b)))

@@ -93,10 +93,15 @@ type EventCopier interface {
 	CopiesEvents() bool
 }
 
-// CopiesEvents reports whether s implements EventCopier and says it copies events.
-func CopiesEvents(s Sink) bool {
-	c, ok := s.(EventCopier)
-	return ok && c.CopiesEvents()
+// CopiesEvents reports whether there are sinks and every one implements EventCopier and
+// says it copies events.
+func CopiesEvents(sinks ...Sink) bool {
+	for _, s := range sinks {
+		if c, ok := s.(EventCopier); !ok || !c.CopiesEvents() {
+			return false
+		}
+	}
+	return len(sinks) > 0
 }
 
 // DeadLetter keeps rejected input for later inspection.

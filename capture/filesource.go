@@ -140,13 +140,13 @@ func (s *FileSource) Run(ctx context.Context, out borderwatch.Emitter) error {
 	emitCtx = context.WithoutCancel(ctx)
 	proc.Flush()
 	s.stats = proc.Stats()
+	attrs := append(s.stats.LogAttrs(), slog.Int("files", m.Opened()))
 	if shared.PassiveDNS != nil {
 		ps := shared.PassiveDNS.Stats()
-		log.Info("capture finished", append(s.stats.LogAttrs(), slog.Int("files", m.Opened()), slog.Group("passive_dns", "entries", ps.Entries,
-			"inserts", ps.Inserts, "hits", ps.Hits, "evicted", ps.Evicted, "expired", ps.Expired))...)
-	} else {
-		log.Info("capture finished", append(s.stats.LogAttrs(), slog.Int("files", m.Opened()))...)
+		attrs = append(attrs, slog.Group("passive_dns", "entries", ps.Entries,
+			"inserts", ps.Inserts, "hits", ps.Hits, "evicted", ps.Evicted, "expired", ps.Expired))
 	}
+	log.Info("capture finished", attrs...)
 	if emitErr != nil {
 		return emitErr
 	}

@@ -419,14 +419,7 @@ var _ borderwatch.Sink = (*ledgerSink)(nil)
 
 // CopiesEvents reports whether all of its sinks copy events (the ledger keeps only document
 // ids, which events own apart from any lent memory).
-func (s *ledgerSink) CopiesEvents() bool {
-	for _, sink := range s.sinks {
-		if !borderwatch.CopiesEvents(sink) {
-			return false
-		}
-	}
-	return len(s.sinks) > 0
-}
+func (s *ledgerSink) CopiesEvents() bool { return borderwatch.CopiesEvents(s.sinks...) }
 
 func (s *ledgerSink) Publish(ctx context.Context, evs []*borderwatch.Event) error {
 	s.buf = s.buf[:0]

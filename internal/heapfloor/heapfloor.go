@@ -46,12 +46,10 @@ func Set(bytes uint64) bool {
 	if bytes == 0 || os.Getenv("GOGC") != "" {
 		return false
 	}
-	percent := debug.SetGCPercent(100)
+	percent := gcPercent()
 	if percent < 0 {
-		debug.SetGCPercent(percent)
 		return false
 	}
-	debug.SetGCPercent(percent)
 	f := &floor{bytes: bytes, percent: percent, sample: []metrics.Sample{{Name: "/gc/heap/live:bytes"}}}
 	active = f
 	if !f.adjust() {
@@ -94,6 +92,12 @@ func (f *floor) adjust() bool {
 func Percent() int {
 	mu.Lock()
 	defer mu.Unlock()
+	return gcPercent()
+}
+
+// gcPercent reads the collector's percentage (the runtime has no getter: it is set and put
+// back).
+func gcPercent() int {
 	p := debug.SetGCPercent(100)
 	debug.SetGCPercent(p)
 	return p
