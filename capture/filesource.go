@@ -153,7 +153,9 @@ func (s *FileSource) Run(ctx context.Context, out borderwatch.Emitter) error {
 	return ctx.Err()
 }
 
-// readLoop hands the merged records to the processor.
+// readLoop hands the merged records to the processor in batches (Processor.Packets): a
+// batch grows while the merger promises that the records in it stay valid (Buffered), and
+// ends where the file or the capture interface changes.
 type readLoop struct {
 	ctx              context.Context
 	out              borderwatch.Emitter
@@ -164,6 +166,7 @@ type readLoop struct {
 	progress         *progress
 	current, ingress string
 	n                uint64
+	frames           []Frame
 }
 
 // run processes records until the input ends, the run is cancelled or emitting fails (done),
@@ -174,11 +177,18 @@ func (l *readLoop) run() (done bool, err error) {
 			if !l.m.CatchFault(v) {
 				panic(v)
 			}
+			l.frames = l.frames[:0] // what is left of the batch lies in the damaged file
 			done, err = false, nil
 		}
 	}()
+	if l.frames == nil {
+		l.frames = make([]Frame, 0, MaxBatch)
+	}
 	for *l.emitErr == nil {
 		rec, r, err := l.m.Next()
+		if err != nil {
+			l.flush() // the records so far are valid until the next call to Next
+		}
 		if err == io.EOF {
 			return true, nil
 		}
@@ -193,26 +203,43 @@ func (l *readLoop) run() (done bool, err error) {
 			}
 			return true, fmt.Errorf("capture: %w", err)
 		}
-		if r.Path() != l.current {
-			l.current = r.Path()
-			typ := "pcap"
-			if l.current == "stdin" {
-				typ = "stdin"
+		if r.Path() != l.current || rec.IfName != l.ingress {
+			l.flush() // the batch so far belongs to the previous file or interface
+			if r.Path() != l.current {
+				l.current = r.Path()
+				typ := "pcap"
+				if l.current == "stdin" {
+					typ = "stdin"
+				}
+				l.proc.SetInput(typ, l.current)
 			}
-			l.proc.SetInput(typ, l.current)
+			if rec.IfName != l.ingress {
+				l.ingress = rec.IfName
+				l.proc.SetIngress(l.ingress, true)
+			}
 		}
-		if rec.IfName != l.ingress {
-			l.ingress = rec.IfName
-			l.proc.SetIngress(l.ingress, true)
+		l.frames = append(l.frames, Frame{Link: rec.Link, Data: rec.Data, Time: rec.Timestamp, WireLen: rec.WireLen})
+		if len(l.frames) == MaxBatch || !l.m.Buffered() {
+			l.flush()
 		}
-		l.proc.Packet(rec.Link, rec.Data, rec.Timestamp, rec.WireLen)
 		if l.n++; l.n&0xfff == 0 {
 			l.progress.bytes.Store(l.m.BytesRead())
 			l.progress.packets.Store(l.n)
 			if l.ctx.Err() != nil {
+				l.flush()
 				return true, nil
 			}
 		}
 	}
+	l.flush()
 	return true, nil
+}
+
+// flush processes the batch of frames collected so far.
+func (l *readLoop) flush() {
+	if len(l.frames) > 0 {
+		l.proc.Packets(l.frames)
+		clear(l.frames) // no frame data kept past its file
+		l.frames = l.frames[:0]
+	}
 }

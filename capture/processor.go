@@ -51,6 +51,24 @@ type Processor struct {
 	perFlow  bool   // ingress varies per flow (pcapng files): kept with each flow
 	apkt     app.Packet
 	log      *slog.Logger
+	batch    *batch // Packets' scratch, allocated on first use
+}
+
+// MaxBatch is the most frames Packets works on at once; it takes longer batches in parts.
+const MaxBatch = 16
+
+// Frame is one captured frame of a batch for Packets.
+type Frame struct {
+	Link    decode.LinkType
+	Data    []byte
+	Time    time.Time
+	WireLen int
+}
+
+type batch struct {
+	pkts   [MaxBatch]decode.Packet
+	ptrs   [MaxBatch]*decode.Packet
+	probes [MaxBatch]flow.Probe
 }
 
 // NewProcessor returns a processor that hands every event to out (which owns it afterwards).
@@ -91,18 +109,57 @@ func (p *Processor) PacketVLAN(link decode.LinkType, data []byte, ts time.Time, 
 		pkt.NumVLANs++
 	}
 	f, isNew, fromClient := p.table.Update(pkt)
+	p.account(pkt, f, isNew, fromClient)
+	return decode.OK
+}
+
+// Packets processes frames in order, as many calls to Packet would, but in batches: it
+// decodes up to MaxBatch frames, has the flow table fetch their flows together
+// (flow.Table.Prefetch), then accounts them one by one. With tens of thousands of
+// concurrent flows that saves most of a memory access per packet. The frames' data must all
+// be valid during the call and is not kept after it returns.
+func (p *Processor) Packets(frames []Frame) {
+	if p.batch == nil {
+		p.batch = &batch{}
+	}
+	b := p.batch
+	for len(frames) > 0 {
+		pkts, n := b.ptrs[:0], 0
+		for n < len(frames) && len(pkts) < MaxBatch {
+			fr := &frames[n]
+			n++
+			pkt, st := p.dec.DecodeTo(&b.pkts[len(pkts)], fr.Link, fr.Data, fr.Time, fr.WireLen)
+			if st != decode.OK {
+				continue
+			}
+			pkts = append(pkts, pkt)
+			if pkt.Reassembled {
+				break // its payload is the decoder's until the next frame: account it first
+			}
+		}
+		frames = frames[n:]
+		p.table.Prefetch(pkts, b.probes[:])
+		for i, pkt := range pkts {
+			f, isNew, fromClient := p.table.UpdateProbe(pkt, &b.probes[i])
+			p.account(pkt, f, isNew, fromClient)
+		}
+	}
+}
+
+// account is the rest of a packet's processing once the flow table has placed it: a new
+// flow's context, and the payload for the analyzers until they are done with the flow.
+func (p *Processor) account(pkt *decode.Packet, f *flow.Flow, isNew, fromClient bool) {
 	if isNew {
 		p.newFlow(f, pkt, fromClient)
 	}
 	if len(pkt.Payload) > 0 && !f.Inspected {
 		s, _ := p.ext(f).App.(*app.State)
 		p.apkt = app.Packet{Proto: pkt.Proto, SrcPort: pkt.SrcPort, DstPort: pkt.DstPort, Seq: pkt.TCPSeq,
-			Payload: pkt.Payload, Cut: len(pkt.Payload) < pkt.PayloadLen, Time: ts, FromClient: fromClient}
+			Payload: pkt.Payload, Cut: len(pkt.Payload) < pkt.PayloadLen, Time: pkt.Timestamp, FromClient: fromClient}
 		p.an.Inspect(s, &p.apkt)
 		p.apkt.Payload = nil
 		f.Inspected = s.Finished()
 	}
-	return decode.OK
 }
 
 // flowExt is a flow's Ext and its analyzers' State in one allocation, with room for the

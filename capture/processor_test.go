@@ -1,6 +1,7 @@
 package capture
 
 import (
+	"bytes"
 	"fmt"
 	"log/slog"
 	"net/netip"
@@ -10,7 +11,9 @@ import (
 	"unsafe"
 
 	"github.com/borderwatch/borderwatch"
+	"github.com/borderwatch/borderwatch/capture/decode"
 	"github.com/borderwatch/borderwatch/capture/flow"
+	"github.com/borderwatch/borderwatch/capture/internal/synth"
 )
 
 // TestEventText checks the strings an event is built with in its block, also when they do not
@@ -124,5 +127,57 @@ func TestEventBlockSize(t *testing.T) {
 	}
 	if eventText < 160 {
 		t.Fatalf("event text %d bytes", eventText)
+	}
+}
+
+// TestPacketsMatchPacket checks that batches (Packets, as the file source calls it) give the
+// events one call per frame (Packet) gives: the mixed scenario (tunnels, VLANs, fragments out
+// of order, TLS over several segments, DNS, QUIC) and two fragmented DNS queries completed
+// one after the other (the decoder reassembles both into one buffer), in batches of every
+// size from 1 to 40.
+func TestPacketsMatchPacket(t *testing.T) {
+	pkts := synth.Mixed()
+	g := synth.New(time.Millisecond)
+	g.SetTime(pkts[len(pkts)-1].Time.Add(time.Second))
+	g.FragmentedUDP(netip.MustParseAddrPort("10.1.0.30:40000"), netip.MustParseAddrPort("192.0.2.53:53"), synth.DNSQuery(1, "alpha.example.com", false), 16, false)
+	g.FragmentedUDP(netip.MustParseAddrPort("10.1.0.31:40000"), netip.MustParseAddrPort("192.0.2.53:53"), synth.DNSQuery(2, "bravo.example.com", false), 16, false)
+	pkts = append(pkts, g.Packets...)
+	run := func(batch int) []byte {
+		var evs []*borderwatch.Event
+		shared, err := NewShared(DefaultConfig())
+		if err != nil {
+			t.Fatal(err)
+		}
+		proc := NewProcessor(DefaultConfig(), shared, borderwatch.Observer{Name: "s"}, func(ev *borderwatch.Event) { evs = append(evs, ev) }, slog.New(slog.DiscardHandler))
+		if batch == 0 {
+			for _, p := range pkts {
+				proc.Packet(decode.LinkType(p.Link), p.Data, p.Time, len(p.Data))
+			}
+		} else {
+			frames := make([]Frame, 0, batch)
+			for i, p := range pkts {
+				frames = append(frames, Frame{Link: decode.LinkType(p.Link), Data: p.Data, Time: p.Time, WireLen: len(p.Data)})
+				if len(frames) == batch || i == len(pkts)-1 {
+					proc.Packets(frames)
+					frames = frames[:0]
+				}
+			}
+		}
+		proc.Flush()
+		if len(evs) < 20 {
+			t.Fatalf("batch %d: %d events", batch, len(evs))
+		}
+		return sortedJSON(t, evs)
+	}
+	want := run(0)
+	for _, name := range []string{`"alpha.example.com"`, `"bravo.example.com"`} {
+		if bytes.Count(want, []byte(name)) == 0 {
+			t.Fatalf("no event names %s", name)
+		}
+	}
+	for batch := 1; batch <= 40; batch++ {
+		if got := run(batch); !bytes.Equal(got, want) {
+			t.Fatalf("batches of %d: events differ from one frame at a time:\n%s\nwant\n%s", batch, got, want)
+		}
 	}
 }

@@ -183,7 +183,8 @@ type Config struct {
 // Decoder decodes frames into its Packet. The zero value is not usable: call New. A Decoder
 // is not safe for concurrent use; give each capture goroutine its own.
 type Decoder struct {
-	pkt   Packet
+	pkt   *Packet // the packet being decoded
+	own   Packet  // Decode's packet
 	frag  *defragmenter
 	Stats Stats
 	depth int
@@ -201,10 +202,18 @@ func New(cfg Config) *Decoder {
 }
 
 // Decode decodes one frame of link type lt captured at ts with wireLen bytes on the wire.
-// It returns the packet only when the status is OK. It never panics on any input.
+// It returns the packet only when the status is OK; the packet is the Decoder's, valid until
+// the next call. It never panics on any input.
 func (d *Decoder) Decode(lt LinkType, data []byte, ts time.Time, wireLen int) (*Packet, Status) {
+	return d.DecodeTo(&d.own, lt, data, ts, wireLen)
+}
+
+// DecodeTo is Decode into p, so that several decoded packets can be held at once. Their
+// payloads point into their frames, except for a datagram reassembled from fragments
+// (Reassembled), whose payload is valid only until the next call.
+func (d *Decoder) DecodeTo(p *Packet, lt LinkType, data []byte, ts time.Time, wireLen int) (*Packet, Status) {
 	d.Stats.Frames++
-	p := &d.pkt
+	d.pkt = p
 	*p = Packet{Timestamp: ts, WireLen: wireLen}
 	if wireLen > len(data) {
 		p.Truncated = true
@@ -315,7 +324,7 @@ func (d *Decoder) etherType(et uint16, data []byte) Status {
 			if len(data) < 4 {
 				return Truncated
 			}
-			p := &d.pkt
+			p := d.pkt
 			if p.NumVLANs < MaxVLANs {
 				p.VLANs[p.NumVLANs] = binary.BigEndian.Uint16(data) & 0x0fff
 				p.NumVLANs++
@@ -382,7 +391,7 @@ func (d *Decoder) nested(f func() Status) Status {
 // setTunnel records the outermost encapsulation, whose addresses are the packet's current
 // ones; the inner decode overwrites Src and Dst.
 func (d *Decoder) setTunnel(t TunnelType, vni uint32) {
-	p := &d.pkt
+	p := d.pkt
 	if p.Tunnel.Type == TunnelNone {
 		p.Tunnel = Tunnel{Type: t, Src: p.Src, Dst: p.Dst, VNI: vni}
 	}
@@ -403,7 +412,7 @@ func (d *Decoder) ipv4(data []byte) Status {
 	if len(data) < ihl {
 		return Truncated
 	}
-	p := &d.pkt
+	p := d.pkt
 	p.IPVersion = 4
 	p.Src = netip.AddrFrom4([4]byte(data[12:16]))
 	p.Dst = netip.AddrFrom4([4]byte(data[16:20]))
@@ -444,7 +453,7 @@ func (d *Decoder) ipv6(data []byte) Status {
 	if data[0]>>4 != 6 {
 		return Malformed
 	}
-	p := &d.pkt
+	p := d.pkt
 	p.IPVersion = 6
 	p.Src = netip.AddrFrom16([16]byte(data[8:24]))
 	p.Dst = netip.AddrFrom16([16]byte(data[24:40]))
@@ -525,7 +534,7 @@ func (d *Decoder) ipv6(data []byte) Status {
 // transport decodes the L4 header; plen is the L4 length per the IP header, payload what was
 // captured of it.
 func (d *Decoder) transport(proto uint8, payload []byte, plen int) Status {
-	p := &d.pkt
+	p := d.pkt
 	p.Proto = proto
 	switch proto {
 	case ProtoTCP:
@@ -601,7 +610,7 @@ func (d *Decoder) transport(proto uint8, payload []byte, plen int) Status {
 
 // udpTunnel unwraps VXLAN and Geneve; done is false when the datagram is ordinary UDP.
 func (d *Decoder) udpTunnel() (Status, bool) {
-	p := &d.pkt
+	p := d.pkt
 	b := p.Payload
 	switch {
 	case p.DstPort == 4789 && len(b) >= 8 && b[0]&0x08 != 0 && len(b) == p.PayloadLen:

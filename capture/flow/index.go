@@ -45,9 +45,10 @@ func (x *index) hash(k *Key) uint64 {
 	return mix(h, uint64(k.LoPort)<<48|uint64(k.HiPort)<<32|uint64(k.Proto)<<8|v6)
 }
 
-func (t *Table) lookup(k *Key) (uint32, bool) {
+// lookup finds the slot of the flow with key k, whose hash is h.
+func (t *Table) lookup(k *Key, h uint64) (uint32, bool) {
 	x := &t.idx
-	for p := x.hash(k) & x.mask; ; p = (p + 1) & x.mask {
+	for p := h & x.mask; ; p = (p + 1) & x.mask {
 		s := x.slots[p]
 		if s == 0 {
 			return 0, false
@@ -58,13 +59,13 @@ func (t *Table) lookup(k *Key) (uint32, bool) {
 	}
 }
 
-// insert adds flow slot i under k (not present yet).
-func (t *Table) insert(k *Key, i uint32) {
+// insert adds flow slot i under k (not present yet), whose hash is h.
+func (t *Table) insert(k *Key, h uint64, i uint32) {
 	x := &t.idx
 	if (x.n+1)*2 > len(x.slots) {
 		t.grow()
 	}
-	p := x.hash(k) & x.mask
+	p := h & x.mask
 	for x.slots[p] != 0 {
 		p = (p + 1) & x.mask
 	}

@@ -40,12 +40,12 @@ func TestIndexAgainstMap(t *testing.T) {
 					if _, ok := want[k]; ok {
 						continue
 					}
-					if _, ok := tab.lookup(&k); ok {
+					if _, ok := tab.lookup(&k, tab.idx.hash(&k)); ok {
 						t.Fatalf("op %d: %+v found before insertion", op, k)
 					}
 					i := tab.alloc()
 					tab.at(i).Key = k
-					tab.insert(&k, i)
+					tab.insert(&k, tab.idx.hash(&k), i)
 					want[k] = i
 					keys = append(keys, k)
 				} else {
@@ -63,14 +63,14 @@ func TestIndexAgainstMap(t *testing.T) {
 						t.Fatalf("op %d: len %d, want %d", op, tab.Len(), len(want))
 					}
 					for k, i := range want {
-						if got, ok := tab.lookup(&k); !ok || got != i {
+						if got, ok := tab.lookup(&k, tab.idx.hash(&k)); !ok || got != i {
 							t.Fatalf("op %d: %+v → %d %v, want %d", op, k, got, ok, i)
 						}
 					}
 					for range 20 {
 						k := newKey()
 						_, in := want[k]
-						if _, ok := tab.lookup(&k); ok != in {
+						if _, ok := tab.lookup(&k, tab.idx.hash(&k)); ok != in {
 							t.Fatalf("op %d: %+v found %v, want %v", op, k, ok, in)
 						}
 					}
@@ -118,7 +118,7 @@ func TestFlushResets(t *testing.T) {
 		k.LoAddr[0], k.LoAddr[1], k.LoAddr[2] = 10, byte(i>>8), byte(i)
 		j := tab.alloc()
 		*tab.at(j) = Flow{Key: k, state: stUsed}
-		tab.insert(&k, j)
+		tab.insert(&k, tab.idx.hash(&k), j)
 		tab.pushBack(j, tab.at(j), classUDP)
 	}
 	tab.Flush()

@@ -96,18 +96,30 @@ type Ext struct {
 // callback must copy what it keeps.
 type Flow struct {
 	Key        Key
-	First      int64 // unix nanoseconds of the first packet
-	Last       int64 // unix nanoseconds of the last packet
+	Flags      [2]uint8 // TCP flags seen, OR-ed
+	First      int64    // unix nanoseconds of the first packet
+	Last       int64    // unix nanoseconds of the last packet
 	lastReport int64
 	Packets    [2]uint64
 	Bytes      [2]uint64 // IP bytes (headers included) as on the wire
 	Payload    [2]uint64 // L4 payload bytes
-	Flags      [2]uint8  // TCP flags seen, OR-ed
 	ClientSide uint8     // which side (0 lo, 1 hi) is the client
 	Inspected  bool      // the caller's payload analyzers need no more packets (false for a new flow)
 	state      uint8
 	class      uint8
+	queued     uint32 // when the flow took its place in its idle order (Last then), in units after First
 	Ext        *Ext
+}
+
+// queueShift sets the unit of Flow.queued, 2^20 ns (about a millisecond), so that 32 bits
+// cover 52 days of a flow's life; beyond, the flow takes a new place at every packet.
+const queueShift = 20
+
+// queuedAt returns when f took its place in its idle order (rounded down).
+func (f *Flow) queuedAt() int64 { return f.First + int64(f.queued)<<queueShift }
+
+func (f *Flow) setQueued() {
+	f.queued = uint32(min((f.Last-f.First)>>queueShift, 1<<32-1))
 }
 
 // link places a flow in its class's idle order (or, for a free slot, in the free list). The
@@ -184,7 +196,8 @@ const chunkSize = 1 << chunkBits
 type Table struct {
 	cfg        Config
 	timeouts   [numClasses]int64
-	idx        index // key → slot (index.go)
+	requeue    [numClasses]int64 // how much later than its place a flow's last packet may be
+	idx        index             // key → slot (index.go)
 	chunks     [][]Flow
 	links      [][]link // parallel to chunks
 	free       uint32   // head of the free list (linked by links' next), 0 = empty
@@ -193,6 +206,7 @@ type Table struct {
 	report     func(Record)
 	serverPort func(proto uint8, port uint16) bool
 	lastSweep  int64
+	touched    uint64 // what Prefetch read, kept so that the reads are not optimised away
 	Stats      Stats
 }
 
@@ -201,6 +215,9 @@ type Table struct {
 func NewTable(cfg Config, report func(Record), serverPort func(proto uint8, port uint16) bool) *Table {
 	t := &Table{cfg: cfg, idx: newIndex(), report: report, serverPort: serverPort, used: 1}
 	t.timeouts = [numClasses]int64{int64(cfg.TCPTimeout), int64(cfg.UDPTimeout), int64(cfg.ICMPTimeout), int64(cfg.CloseLinger)}
+	for c, d := range t.timeouts {
+		t.requeue[c] = min(d/16, int64(time.Second))
+	}
 	return t
 }
 
@@ -330,25 +347,67 @@ func (k *Key) equal(o *Key) bool {
 // Update accounts packet p and returns its flow, whether the flow is new, and whether p was
 // sent by the client. The flow stays valid until the next call into the table.
 func (t *Table) Update(p *decode.Packet) (f *Flow, isNew, fromClient bool) {
+	var pr Probe
+	pr.side = pr.key.set(p)
+	pr.hash = t.idx.hash(&pr.key)
+	return t.UpdateProbe(p, &pr)
+}
+
+// Probe is a packet's flow key and index hash, worked out ahead of its Update by Prefetch.
+type Probe struct {
+	key  Key
+	hash uint64
+	slot uint32 // the first index slot the hash leads to, as Prefetch read it
+	side uint8
+}
+
+// Prefetch works out the probes of a batch of packets (probes[i] for pkts[i]) and reads the
+// index slots and then the flows they lead to, each step for the whole batch at once: the
+// cache misses of the batch overlap instead of stalling one Update after the other. With
+// many concurrent flows and capture data streaming through the cache, a flow is rarely still
+// cached when its next packet comes. Then call UpdateProbe for each packet in order: what
+// Prefetch read is a hint only, as updates before a packet's may move its flow.
+func (t *Table) Prefetch(pkts []*decode.Packet, probes []Probe) {
+	probes = probes[:len(pkts)]
+	x := &t.idx
+	for i, p := range pkts {
+		pr := &probes[i]
+		pr.side = pr.key.set(p)
+		pr.hash = x.hash(&pr.key)
+	}
+	for i := range probes {
+		probes[i].slot = x.slots[probes[i].hash&x.mask]
+	}
+	// the flows' two cache lines
+	var sum uint64
+	for i := range probes {
+		if s := probes[i].slot; s != 0 {
+			f := t.at(s)
+			sum += uint64(f.Key.LoPort) + f.Packets[1]
+		}
+	}
+	t.touched += sum
+}
+
+// UpdateProbe is Update for a packet whose probe Prefetch worked out.
+func (t *Table) UpdateProbe(p *decode.Packet, pr *Probe) (f *Flow, isNew, fromClient bool) {
 	now := p.Timestamp.UnixNano()
 	if now-t.lastSweep >= int64(time.Second) {
 		t.Sweep(p.Timestamp)
 	}
-	var k Key
-	side := k.set(p)
-	i, ok := t.lookup(&k)
+	k, side := &pr.key, pr.side
+	i, ok := t.lookup(k, pr.hash)
 	if ok {
 		f = t.at(i)
-		t.unlink(i, f)
 	} else {
 		if t.Len() >= t.cfg.MaxFlows {
 			t.evictOne(p.Timestamp)
 		}
 		i = t.alloc()
 		f = t.at(i)
-		*f = Flow{Key: k, First: now, lastReport: now, state: stUsed}
+		*f = Flow{Key: *k, First: now, lastReport: now, state: stUsed}
 		f.ClientSide = t.clientSide(p, side)
-		t.insert(&k, i)
+		t.insert(k, pr.hash, i)
 		t.Stats.Flows++
 		isNew = true
 	}
@@ -374,7 +433,14 @@ func (t *Table) Update(p *decode.Packet) (f *Flow, isNew, fromClient bool) {
 			class = classClosing
 		}
 	}
-	t.pushBack(i, f, class)
+	switch {
+	case isNew:
+		t.pushBack(i, f, class)
+	case class != f.class || f.Last-f.queuedAt() >= t.requeue[class]:
+		t.unlink(i, f)
+		t.pushBack(i, f, class)
+		f.setQueued()
+	}
 	if t.cfg.ActiveTimeout > 0 && now-f.lastReport >= int64(t.cfg.ActiveTimeout) {
 		f.lastReport = now
 		t.Stats.Records++
@@ -415,7 +481,12 @@ func (t *Table) clientSide(p *decode.Packet, side uint8) uint8 {
 	return side
 }
 
-// Sweep ends flows whose idle timeout (or linger) has passed at now.
+// Sweep ends flows whose idle timeout (or linger) has passed at now. Each class's list keeps
+// its flows in idle order only roughly: an update moves a flow to the back of its list only
+// when its last packet is later than its place by a sixteenth of the timeout (at most 1 s),
+// so that most packets touch their flow alone and not its neighbours in the list. A sweep
+// stops at the first flow still in time, so a flow may end that much after its timeout; its
+// record still carries the time of its last packet.
 func (t *Table) Sweep(now time.Time) {
 	n := now.UnixNano()
 	t.lastSweep = n

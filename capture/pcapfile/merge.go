@@ -26,7 +26,8 @@ type Merger struct {
 	opening  *mergeItem // a file just opened whose first record is being read
 	deferred []deferredErr
 	opened   int
-	doneRead int64 // bytes of the files closed
+	doneRead int64     // bytes of the files closed
+	retired  []*Reader // files done with, closed at the next call (their records still valid)
 }
 
 // Input is one file of a Merger: either a path and the time of its first record (Probe),
@@ -105,6 +106,7 @@ func (m *Merger) Opened() int { return m.opened }
 // a reader fails, Next returns (nil, that reader, err) once and continues with the others; when
 // a file cannot be opened, (nil, nil, err).
 func (m *Merger) Next() (*Record, *Reader, error) {
+	m.closeRetired()
 	if !m.started {
 		// m.next counts the readers asked for their first record, so that a fault inside
 		// one of them (CatchFault) does not ask the others again
@@ -189,14 +191,30 @@ func (m *Merger) first(it *mergeItem) bool {
 	return true
 }
 
-// close closes a reader the merge is done with (its last record has been handed over and
-// the caller has come back for the next).
+// close retires a reader the merge is done with (its last record has been handed over and
+// the caller has come back for the next). The reader is closed at the next call to Next or
+// Close: until then the records it returned stay valid, as Buffered promises.
 func (m *Merger) close(r *Reader) {
 	if i := slices.Index(m.readers, r); i >= 0 {
 		m.readers = slices.Delete(m.readers, i, i+1)
 		m.doneRead += r.Offset()
 	}
-	r.Close()
+	m.retired = append(m.retired, r)
+}
+
+func (m *Merger) closeRetired() {
+	for i, r := range m.retired {
+		r.Close()
+		m.retired[i] = nil
+	}
+	m.retired = m.retired[:0]
+}
+
+// Buffered reports whether the next call to Next leaves the records returned before valid:
+// the file it reads from next has its next record in memory already (Reader.Buffered). A
+// caller that processes records in batches ends a batch where Buffered is false.
+func (m *Merger) Buffered() bool {
+	return m.started && m.last != nil && m.opening == nil && len(m.deferred) == 0 && m.last.r.Buffered()
 }
 
 // BytesRead returns the bytes read so far from all files (decompressed for gzip).
@@ -210,6 +228,7 @@ func (m *Merger) BytesRead() int64 {
 
 // Close closes the readers still open.
 func (m *Merger) Close() error {
+	m.closeRetired()
 	for _, r := range m.readers {
 		r.Close()
 	}

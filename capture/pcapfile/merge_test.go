@@ -2,6 +2,7 @@ package pcapfile
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"io"
 	"io/fs"
@@ -225,5 +226,111 @@ func TestBuffersReused(t *testing.T) {
 	}
 	if got := after.TotalAlloc - before.TotalAlloc; got > limit {
 		t.Fatalf("%d MiB allocated for 64 probes and reads of a small file, want < %d", got>>20, limit>>20)
+	}
+}
+
+// TestBatchesStayValid reads through a Merger in batches as the capture source does: a batch
+// grows while Buffered reports true (at most 64 records) and every record of a batch must
+// still hold its bytes when the batch ends, across buffer refills, interleaved files, a
+// damaged record (its file is closed only at the next call), gzip, pcapng and mapped files.
+func TestBatchesStayValid(t *testing.T) {
+	var pkts []synth.Packet
+	for len(pkts) < 30000 {
+		pkts = append(pkts, synth.Shifted(synth.Mixed(), time.Duration(len(pkts))*time.Minute)...)
+	}
+	var even, odd []synth.Packet // two files whose records interleave
+	for i, p := range pkts {
+		if i%2 == 0 {
+			even = append(even, p)
+		} else {
+			odd = append(odd, p)
+		}
+	}
+	dir := t.TempDir()
+	write := func(name string, b []byte) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	whole := pcapBytes(t, pkts, false)
+	if len(whole) < 2*bufSize {
+		t.Fatalf("capture of %d bytes; the test wants several buffer refills", len(whole))
+	}
+	// a record in the middle whose timestamp fraction is out of range: the reader finds the
+	// damage in a record that Buffered promised, so its file ends while a batch holds records
+	bad := bytes.Clone(whole)
+	for off, i := 24, 0; ; i++ {
+		if i == len(pkts)/2 {
+			binary.LittleEndian.PutUint32(bad[off+4:], 2e6)
+			break
+		}
+		off += 16 + int(binary.LittleEndian.Uint32(bad[off+8:]))
+	}
+	tests := []struct {
+		name   string
+		paths  []string
+		open   func(string) (*Reader, error)
+		damage bool
+	}{
+		{"pcap", []string{write("a.pcap", whole)}, Open, false},
+		{"pcapng", []string{write("a.pcapng", pcapngBytes(t, pkts))}, Open, false},
+		{"gzip", []string{write("a.pcap.gz", gz(whole))}, Open, false},
+		{"mapped", []string{write("m.pcap", whole)}, OpenMapped, false},
+		{"interleaved", []string{write("even.pcap", pcapBytes(t, even, false)), write("odd.pcapng", pcapngBytes(t, odd))}, Open, false},
+		{"damaged", []string{write("bad.pcap", bad), write("later.pcap", pcapBytes(t, synth.Shifted(pkts[:500], 1000*time.Hour), false))}, OpenMapped, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m := NewFileMerger(probeAll(t, tt.paths), tt.open)
+			defer m.Close()
+			type held struct{ data, want []byte }
+			var batch []held
+			records, batches, longest, damaged := 0, 0, 0, 0
+			check := func() {
+				for i, h := range batch {
+					if !bytes.Equal(h.data, h.want) {
+						t.Fatalf("record %d of a batch of %d changed before the batch ended", i, len(batch))
+					}
+				}
+				if len(batch) > 0 {
+					batches++
+					longest = max(longest, len(batch))
+				}
+				batch = batch[:0]
+			}
+			for {
+				rec, _, err := m.Next()
+				if err != nil {
+					check()
+				}
+				if err == io.EOF {
+					break
+				}
+				var dmg *DamageError
+				if errors.As(err, &dmg) {
+					damaged++
+					continue
+				}
+				if err != nil {
+					t.Fatal(err)
+				}
+				records++
+				batch = append(batch, held{rec.Data, bytes.Clone(rec.Data)})
+				if len(batch) == 64 || !m.Buffered() {
+					check()
+				}
+			}
+			if tt.damage != (damaged == 1) || damaged > 1 {
+				t.Fatalf("%d damage reports", damaged)
+			}
+			if !tt.damage && records != len(pkts) {
+				t.Fatalf("%d records, want %d", records, len(pkts))
+			}
+			if longest != 64 || batches >= records/2 {
+				t.Fatalf("%d records in %d batches, the longest %d: batches should mostly be full", records, batches, longest)
+			}
+		})
 	}
 }

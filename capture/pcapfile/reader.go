@@ -75,8 +75,9 @@ type ngIface struct {
 // not safe for concurrent use.
 //
 // Open reads through a 1 MiB buffer; OpenMapped maps a plain file into memory and parses the
-// records where they lie. Either way a Record's Data is valid only until the next call to Next
-// or Close.
+// records where they lie. Either way Next reuses its Record, and a Record's Data is valid
+// until Close or the next call to Next, or longer while Buffered reports true before each
+// call (those calls do not read).
 type Reader struct {
 	path    string
 	src     io.Reader // read into buf when set; nil when parsing mapped or given memory
@@ -417,6 +418,29 @@ func (r *Reader) Next() (*Record, error) {
 		return r.nextPcap()
 	}
 	return r.nextNG()
+}
+
+// Buffered reports whether the next record lies wholly in the bytes read or mapped already
+// (for pcapng: the next block is a packet block that does), so that the next call to Next
+// returns it, or a damage report, without reading: the records returned before stay valid.
+// Readers of batches of records use it to know where a batch must end.
+func (r *Reader) Buffered() bool {
+	if r.err != nil || r.mem == nil {
+		return false
+	}
+	start := r.pos + r.pending
+	if start+16 > len(r.mem) {
+		return false
+	}
+	h := r.mem[start : start+16]
+	if r.format == fmtPcap {
+		return int64(r.u32(h[8:12])) <= int64(len(r.mem)-start-16)
+	}
+	switch r.u32(h[0:4]) {
+	case blockEPB, blockPB, blockSPB:
+		return int64(r.u32(h[4:8])) <= int64(len(r.mem)-start)
+	}
+	return false
 }
 
 func (r *Reader) nextPcap() (*Record, error) {
