@@ -2,10 +2,13 @@ package addrcache
 
 import (
 	"math/rand/v2"
+	"net/netip"
 	"sync"
 	"testing"
 )
 
+// TestSequences follows one set (sizes up to 4 have a single set): least recently used
+// entries go first, and a hit or a re-add makes an entry the most recent.
 func TestSequences(t *testing.T) {
 	type op struct {
 		add bool
@@ -21,12 +24,11 @@ func TestSequences(t *testing.T) {
 		evictions, size2 int   // counters at the end (size2: Len)
 	}{
 		{"fill", 4, []op{add(1), add(2), add(3), add(4), get(3), get(4)}, []int{3, 4}, 0, 4},
-		// Size 4 is two generations of 2: the hit on 1 moves it to a new generation and drops 2.
-		{"a hit in the previous generation starts a new one", 4, []op{add(1), add(2), add(3), add(4), get(1), get(2), get(3), get(4)}, []int{1, 3, 4}, 1, 3},
-		{"oldest generation dropped", 4, []op{add(1), add(2), add(3), add(4), add(5), get(1), get(2), get(3), get(5)}, []int{3, 5}, 2, 3},
-		{"a hit keeps an entry", 4, []op{add(1), add(2), add(3), add(4), get(1), add(5), add(6), get(1), get(2)}, []int{1, 1}, 3, 3},
+		{"least recent dropped", 4, []op{add(1), add(2), add(3), add(4), add(5), get(1), get(2), get(3), get(4), get(5)}, []int{2, 3, 4, 5}, 1, 4},
+		{"a hit keeps an entry", 4, []op{add(1), add(2), add(3), add(4), get(1), add(5), get(1), get(2)}, []int{1, 1}, 1, 4},
 		{"re-add is not a new entry", 4, []op{add(1), add(1), add(1), get(1)}, []int{1}, 0, 1},
-		{"re-add from the previous generation", 4, []op{add(1), add(2), add(3), add(1), add(4), add(5), get(1), get(2)}, []int{1}, 2, 3},
+		{"re-add makes recent", 4, []op{add(1), add(2), add(3), add(4), add(1), add(5), get(1), get(2)}, []int{1}, 1, 4},
+		{"size 3", 3, []op{add(1), add(2), add(3), get(1), add(4), get(2), get(1), get(3), get(4)}, []int{1, 1, 3, 4}, 1, 3},
 		{"size 1", 1, []op{add(1), get(1), add(2), get(1), get(2), add(3), get(2)}, []int{1, 2}, 2, 1},
 		{"size 2 as the chain uses it", 2, []op{get(1), add(1), get(1), get(2), add(2), get(3), add(3), get(1), add(1)}, []int{1}, 2, 2},
 	}
@@ -100,6 +102,28 @@ func TestBound(t *testing.T) {
 	}
 }
 
+// TestSpread checks that keys spread over the sets: 30 000 keys in a cache of 65 536 (16 384
+// sets of 4, so 1.8 keys per set on average) lose about 3% to full sets, as a Poisson
+// spread of keys over sets predicts, and not more than 4%.
+func TestSpread(t *testing.T) {
+	c := New[int, int](65536)
+	for k := range 30000 {
+		c.Add(k, k)
+	}
+	if ev := c.Evictions(); ev > 1200 || c.Len()+int(ev) != 30000 {
+		t.Fatalf("%d evictions, %d cached", ev, c.Len())
+	}
+	found := 0
+	for k := range 30000 {
+		if v, ok := c.Get(k); ok && v == k {
+			found++
+		}
+	}
+	if found != c.Len() {
+		t.Fatalf("%d found, %d cached", found, c.Len())
+	}
+}
+
 func TestConcurrent(t *testing.T) {
 	c := New[int, int](100)
 	var wg sync.WaitGroup
@@ -120,6 +144,24 @@ func TestConcurrent(t *testing.T) {
 	wg.Wait()
 	if c.Len() > 100 {
 		t.Errorf("%d entries", c.Len())
+	}
+}
+
+// BenchmarkMostlyMisses looks up 65 536 distinct keys in turn in a cache of that size, as the
+// enrichment of a network with many clients does: most lookups miss and add.
+func BenchmarkMostlyMisses(b *testing.B) {
+	c := New[netip.Addr, *int](65536)
+	keys := make([]netip.Addr, 1<<18)
+	for i := range keys {
+		keys[i] = netip.AddrFrom4([4]byte{10, byte(i >> 16), byte(i >> 8), byte(i)})
+	}
+	v := new(int)
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		k := keys[(i*7919)&(len(keys)-1)]
+		if _, ok := c.Get(k); !ok {
+			c.Add(k, v)
+		}
 	}
 }
 

@@ -1,3 +1,3 @@
-// Package addrcache is a bounded cache for per-address results whose hit costs one map
-// lookup: entries live in two generations, and a hit leaves the entry where it is.
+// Package addrcache is a bounded, set-associative cache for per-address results: a lookup
+// reads one set of four entries, and each set drops its least recently used entry.
 package addrcache
