@@ -166,22 +166,41 @@ func (s *LiveSource) worker(ctx context.Context, id int, sk *afpacket.Socket, sh
 	proc := NewProcessor(s.Config, shared, s.Observer, emit, log.With("worker", id))
 	proc.SetInput("interface", s.Config.Interface)
 	proc.SetIngress(s.Config.Interface, false)
-	var n uint64
+	var (
+		rx      [MaxBatch]afpacket.Frame
+		frames  [MaxBatch]Frame
+		unread  int // frames since the counters were last published
+		corrupt int
+	)
 	for {
-		if n&0xff == 0 {
+		if unread >= 256 {
 			publish()
+			unread = 0
 			if ctx.Err() != nil {
 				break
 			}
 		}
-		data, ci, vlan, err := sk.Read()
+		n, err := sk.ReadBatch(rx[:])
 		if err == afpacket.ErrTimeout {
 			publish()
+			unread = 0
 			// no traffic: end idle flows by the clock (with traffic, packet times do it)
 			proc.Sweep(time.Now())
 			if ctx.Err() != nil {
 				break
 			}
+			continue
+		}
+		for i := range n {
+			r := &rx[i]
+			frames[i] = Frame{Link: decode.LinkEthernet, Data: r.Data, Time: r.Time, WireLen: r.WireLen, VLAN: r.VLAN, HasVLAN: r.HasVLAN}
+		}
+		packets += uint64(n)
+		unread += n
+		proc.Packets(frames[:n])
+		if errors.Is(err, afpacket.ErrCorruptBlock) {
+			corrupt++
+			log.Warn("skipped the rest of a ring block", "worker", id, "err", err, "corrupt_blocks", corrupt)
 			continue
 		}
 		if err != nil {
@@ -192,9 +211,6 @@ func (s *LiveSource) worker(ctx context.Context, id int, sk *afpacket.Socket, sh
 			proc.Flush()
 			return proc.Stats(), err
 		}
-		n++
-		packets++
-		proc.PacketVLAN(decode.LinkEthernet, data, ci.Timestamp, ci.Length, vlan)
 	}
 	flushing = true
 	proc.Flush()

@@ -63,6 +63,8 @@ type Frame struct {
 	Data    []byte
 	Time    time.Time
 	WireLen int
+	VLAN    uint16 // the outer VLAN tag the NIC stripped and handed over out of band, when HasVLAN
+	HasVLAN bool
 }
 
 type batch struct {
@@ -103,10 +105,8 @@ func (p *Processor) PacketVLAN(link decode.LinkType, data []byte, ts time.Time, 
 	if st != decode.OK {
 		return st
 	}
-	if vlan >= 0 && pkt.NumVLANs < decode.MaxVLANs {
-		copy(pkt.VLANs[1:], pkt.VLANs[:pkt.NumVLANs])
-		pkt.VLANs[0] = uint16(vlan)
-		pkt.NumVLANs++
+	if vlan >= 0 {
+		tagVLAN(pkt, uint16(vlan))
 	}
 	f, isNew, fromClient := p.table.Update(pkt)
 	p.account(pkt, f, isNew, fromClient)
@@ -132,6 +132,9 @@ func (p *Processor) Packets(frames []Frame) {
 			if st != decode.OK {
 				continue
 			}
+			if fr.HasVLAN {
+				tagVLAN(pkt, fr.VLAN)
+			}
 			pkts = append(pkts, pkt)
 			if pkt.Reassembled {
 				break // its payload is the decoder's until the next frame: account it first
@@ -143,6 +146,15 @@ func (p *Processor) Packets(frames []Frame) {
 			f, isNew, fromClient := p.table.UpdateProbe(pkt, &b.probes[i])
 			p.account(pkt, f, isNew, fromClient)
 		}
+	}
+}
+
+// tagVLAN puts a tag the NIC stripped in front of the tags the frame still carries.
+func tagVLAN(pkt *decode.Packet, vlan uint16) {
+	if pkt.NumVLANs < decode.MaxVLANs {
+		copy(pkt.VLANs[1:], pkt.VLANs[:pkt.NumVLANs])
+		pkt.VLANs[0] = vlan
+		pkt.NumVLANs++
 	}
 }
 

@@ -13,7 +13,7 @@ verify-pcap:
 	$(GO) run ./capture/internal/tsharkcheck
 
 verify-live:
-	BORDERWATCH_LIVE_TEST=1 $(GO) test -count=1 -run 'TestLive' -v ./capture/
+	BORDERWATCH_LIVE_TEST=1 $(GO) test -count=1 -run 'TestLive' -v ./capture/ ./capture/afpacket/
 
 bench-capture:
 	./bench/capture/run.sh
