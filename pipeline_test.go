@@ -246,3 +246,31 @@ func TestPipelineSourceErrorDoesNotStopOthers(t *testing.T) {
 }
 
 func contains(s, sub string) bool { return strings.Contains(s, sub) }
+
+type pacedSource struct {
+	sliceSource
+	paced bool
+}
+
+func (s *pacedSource) Paced() bool { return s.paced }
+
+// A queue sized automatically is short only when every source waits for room.
+func TestAutoQueueSize(t *testing.T) {
+	paced, unpaced := &pacedSource{paced: true}, &pacedSource{paced: false}
+	for _, tc := range []struct {
+		name    string
+		sources []Source
+		want    int
+	}{
+		{"none", nil, DefaultQueueSize},
+		{"one paced", []Source{paced}, PacedQueueSize},
+		{"two paced", []Source{paced, paced}, PacedQueueSize},
+		{"paced and one that says no", []Source{paced, unpaced}, DefaultQueueSize},
+		{"paced and one that does not say", []Source{paced, &sliceSource{}}, DefaultQueueSize},
+	} {
+		p := &Pipeline{Sources: tc.sources}
+		if got := p.autoQueueSize(); got != tc.want {
+			t.Errorf("%s: queue of %d, want %d", tc.name, got, tc.want)
+		}
+	}
+}

@@ -14,6 +14,14 @@ type Source interface {
 	Run(ctx context.Context, out Emitter) error
 }
 
+// Paced is implemented by sources that hand every event over with Emit and so wait, rather
+// than lose anything, while the queue is full: readers of files and stdin. When every source
+// is paced the pipeline's automatic queue is short (PacedQueueSize): a deeper one would only
+// hold more events in memory.
+type Paced interface {
+	Paced() bool
+}
+
 // Emitter is how a Source hands over events. It is safe for concurrent use.
 type Emitter interface {
 	// Emit passes ev on, blocking while the pipeline is full (back-pressure: nothing is

@@ -48,6 +48,9 @@ func (s *FileSource) Name() string { return "capture-file" }
 // Stats returns the counters of the last Run.
 func (s *FileSource) Stats() Stats { return s.stats }
 
+// Paced implements borderwatch.Paced: records wait for room in the queue, none is dropped.
+func (s *FileSource) Paced() bool { return true }
+
 // Run implements borderwatch.Source.
 func (s *FileSource) Run(ctx context.Context, out borderwatch.Emitter) error {
 	log := s.Logger
@@ -243,3 +246,5 @@ func (l *readLoop) flush() {
 		l.frames = l.frames[:0]
 	}
 }
+
+var _ borderwatch.Paced = (*FileSource)(nil)

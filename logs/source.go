@@ -146,6 +146,10 @@ func (s *Source) Name() string { return "logs" }
 // Stats returns the source's counters.
 func (s *Source) Stats() *SourceStats { return &s.stats }
 
+// Paced implements borderwatch.Paced: files and stdin wait for room in the queue. A syslog
+// listener does not (datagrams keep coming), so a source with listeners is not paced.
+func (s *Source) Paced() bool { return len(s.cfg.Listen) == 0 }
+
 func (s *Source) newParser(f Format) (Parser, error) {
 	opts := s.cfg.Options
 	if opts.Logger == nil {

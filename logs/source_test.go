@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/borderwatch/borderwatch"
 	"github.com/borderwatch/borderwatch/logs"
 	"github.com/borderwatch/borderwatch/logs/logstest"
 )
@@ -181,6 +182,27 @@ func TestParseAddr(t *testing.T) {
 		ip, port, ok := logs.ParseAddr(tt.in)
 		if ok != tt.ok || port != tt.port || (ok && ip.String() != tt.ip) {
 			t.Errorf("ParseAddr(%q) = %v %d %v", tt.in, ip, port, ok)
+		}
+	}
+}
+
+// Files and stdin wait for room in the pipeline's queue; a syslog listener cannot.
+func TestSourcePaced(t *testing.T) {
+	for _, tc := range []struct {
+		cfg  logs.SourceConfig
+		want bool
+	}{
+		{logs.SourceConfig{Paths: []string{"-"}}, true},
+		{logs.SourceConfig{Paths: []string{"a.log"}, Follow: true}, true},
+		{logs.SourceConfig{Paths: []string{"a.log"}, Listen: []string{"udp://127.0.0.1:0"}}, false},
+	} {
+		src, err := logs.NewSource(tc.cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p, ok := src.(borderwatch.Paced)
+		if got := ok && p.Paced(); got != tc.want {
+			t.Errorf("%+v: paced %v, want %v", tc.cfg, got, tc.want)
 		}
 	}
 }

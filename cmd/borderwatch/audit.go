@@ -344,6 +344,12 @@ type windowSource struct {
 	w *window
 }
 
+// Paced implements borderwatch.Paced for the source it wraps.
+func (s *windowSource) Paced() bool {
+	p, ok := s.Source.(borderwatch.Paced)
+	return ok && p.Paced()
+}
+
 func (s *windowSource) Run(ctx context.Context, out borderwatch.Emitter) error {
 	return s.Source.Run(ctx, &windowEmitter{Emitter: out, w: s.w})
 }

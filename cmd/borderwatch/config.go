@@ -40,8 +40,8 @@ type ObserverConfig struct {
 
 // PipelineConfig sizes the pipeline's queues.
 type PipelineConfig struct {
-	QueueSize int `yaml:"queue_size"` // events buffered between sources and processing
-	BatchSize int `yaml:"batch_size"` // events per batch handed to the sinks
+	QueueSize int `yaml:"queue_size"` // events buffered between sources and processing; 0: 1024 when only files are read, else 4096
+	BatchSize int `yaml:"batch_size"` // events per batch handed to the sinks; 0: a quarter of the queue, at most 512
 }
 
 // OutputConfig selects where events and alerts go.
@@ -56,7 +56,7 @@ func defaultConfig() Config {
 	host, _ := os.Hostname()
 	return Config{
 		Observer: ObserverConfig{Name: host, Hostname: host},
-		Pipeline: PipelineConfig{QueueSize: 4096, BatchSize: 512},
+		Pipeline: PipelineConfig{}, // automatic sizes (borderwatch.Pipeline)
 		Output:   OutputConfig{Sinks: []string{"pretty"}},
 		Rules:    rules.DefaultConfig(),
 		Logs:     logs.DefaultConfig(),
@@ -71,11 +71,11 @@ func defaultConfig() Config {
 
 // Validate checks the fields of the sections this file owns.
 func (c *PipelineConfig) Validate() error {
-	if c.QueueSize <= 0 {
-		return fmt.Errorf("queue_size must be > 0 (got %d); 4096 suits most hosts", c.QueueSize)
+	if c.QueueSize < 0 {
+		return fmt.Errorf("queue_size must be >= 0 (got %d); 0 sizes it automatically", c.QueueSize)
 	}
-	if c.BatchSize <= 0 || c.BatchSize > c.QueueSize {
-		return fmt.Errorf("batch_size must be between 1 and queue_size (%d), got %d", c.QueueSize, c.BatchSize)
+	if c.BatchSize < 0 || (c.QueueSize > 0 && c.BatchSize > c.QueueSize) {
+		return fmt.Errorf("batch_size must be between 0 (automatic) and queue_size (%d), got %d", c.QueueSize, c.BatchSize)
 	}
 	return nil
 }

@@ -45,7 +45,7 @@ func TestExitCodesAndMessages(t *testing.T) {
 		{name: "unknown config key", args: []string{"--config", badKey, "config", "dump"}, code: exitUsage,
 			inStderr: `bad.yaml:2: unknown key "sinsk" in output; did you mean "sinks"?`},
 		{name: "invalid config value", args: []string{"--config", badVal, "config", "validate"}, code: exitUsage,
-			inStderr: "config pipeline: queue_size must be > 0"},
+			inStderr: "config pipeline: queue_size must be >= 0"},
 		{name: "missing config file", args: []string{"--config", "/nonexistent/bw.yaml", "config", "dump"}, code: exitUsage,
 			inStderr: "no such file"},
 		{name: "unknown output", args: []string{"logs", "--output", "carrier-pigeon", "x"}, code: exitUsage,
