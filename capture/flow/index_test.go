@@ -138,3 +138,30 @@ func TestFlushResets(t *testing.T) {
 		t.Fatalf("after flush: n %d used %d free %d heads %v tails %v", tab.idx.n, tab.used, tab.free, tab.head, tab.tail)
 	}
 }
+
+// The candidate Prefetch reads is the flow itself for nearly every key: only a flow earlier
+// on the probe chain with the same 8-bit tag can stand in front of it.
+func TestCandidateIsTheFlow(t *testing.T) {
+	tab := NewTable(DefaultConfig(), func(Record) {}, nil)
+	const n = 50000
+	slots := make(map[Key]uint32, n)
+	for i := 0; i < n; i++ {
+		var k Key
+		k.Proto, k.LoPort, k.HiPort = 6, uint16(i), 443
+		k.LoAddr[0], k.LoAddr[1], k.LoAddr[2], k.LoAddr[3] = 10, byte(i>>16), byte(i>>8), byte(i)
+		j := tab.alloc()
+		tab.at(j).Key = k
+		tab.insert(&k, tab.idx.hash(&k), j)
+		slots[k] = j
+	}
+	wrong := 0
+	for k, j := range slots {
+		if tab.idx.candidate(tab.idx.hash(&k)) != j {
+			wrong++
+		}
+	}
+	if wrong > n/200 {
+		t.Fatalf("candidate is another flow for %d of %d keys", wrong, n)
+	}
+	t.Logf("candidate is another flow for %d of %d keys", wrong, n)
+}

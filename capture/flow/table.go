@@ -47,8 +47,8 @@ func (c *Config) Validate() error {
 	if c.ActiveTimeout > 0 && c.ActiveTimeout < time.Second {
 		return fmt.Errorf("flow.active_timeout must be at least 1s (got %s), e.g. 300s", c.ActiveTimeout)
 	}
-	if c.MaxFlows < 1 {
-		return fmt.Errorf("flow.max_flows must be >= 1, e.g. 1048576")
+	if c.MaxFlows < 1 || c.MaxFlows > MaxSlots {
+		return fmt.Errorf("flow.max_flows must be between 1 and %d (got %d), e.g. 1048576", MaxSlots, c.MaxFlows)
 	}
 	return nil
 }
@@ -376,7 +376,7 @@ func (t *Table) Prefetch(pkts []*decode.Packet, probes []Probe) {
 		pr.hash = x.hash(&pr.key)
 	}
 	for i := range probes {
-		probes[i].slot = x.slots[probes[i].hash&x.mask]
+		probes[i].slot = x.candidate(probes[i].hash)
 	}
 	// the flows' two cache lines
 	var sum uint64
