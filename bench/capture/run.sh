@@ -13,9 +13,15 @@
 # one-core machine) with taskset, so a Go program's runtime sizes itself to that core
 # (GOMAXPROCS 1) and no tool's helper threads run beside it on another.
 #
-# floor is the issue's reference (pcapgo). As context: floor-ours and floor-mmap run the same
-# loop over borderwatch's reader, buffered (the default) and mapped; bw-mmap is borderwatch
-# with capture.map_files, not the default because on the reference machine it costs more CPU.
+# Every tool does the same work as far as it can: softflowd runs in the foreground (-d; its
+# debug mode -D would log every flow, 20 MB on stderr), tracks IPv6 (-6) and every flow of the
+# file at once (-m; its default of 8 192 would expire flows early) and exports bidirectional
+# IPFIX records (-v 10 -b) to the discard port.
+#
+# floor is the reference: a bare zero-copy pcapgo read loop. As context: floor-ours and
+# floor-mmap run the same loop over borderwatch's reader, buffered (the default) and mapped;
+# bw-mmap is borderwatch with capture.map_files, not the default because on the reference
+# machine it costs more CPU.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 SIZE=${SIZE:-1073741824}
@@ -53,7 +59,7 @@ declare -A CMDS=(
 	[floor-mmap]="$BIN/bench-floor -reader mapped $PCAP"
 	[borderwatch]="$BIN/borderwatch --log-level error capture --read $PCAP --output ndjson"
 	[bw-mmap]="env BORDERWATCH_CAPTURE_MAP_FILES=true $BIN/borderwatch --log-level error capture --read $PCAP --output ndjson"
-	[softflowd]="softflowd -r $PCAP -n 127.0.0.1:9 -D"
+	[softflowd]="softflowd -r $PCAP -n 127.0.0.1:9 -d -6 -m 1048576 -v 10 -b"
 	[nfpcapd]="nfpcapd -r $PCAP -w $work/nf"
 	[argus]="argus -r $PCAP -w $work/argus.out"
 	[tshark]="tshark -n -r $PCAP -T fields -e tls.handshake.extensions_server_name -e dns.qry.name"
