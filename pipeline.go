@@ -199,13 +199,13 @@ const (
 
 // autoQueueSize is PacedQueueSize when every source is Paced, DefaultQueueSize otherwise.
 func (p *Pipeline) autoQueueSize() int {
+	if len(p.Sources) == 0 {
+		return DefaultQueueSize
+	}
 	for _, s := range p.Sources {
 		if ps, ok := s.(Paced); !ok || !ps.Paced() {
 			return DefaultQueueSize
 		}
-	}
-	if len(p.Sources) == 0 {
-		return DefaultQueueSize
 	}
 	return PacedQueueSize
 }

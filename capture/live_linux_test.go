@@ -36,15 +36,7 @@ const (
 	ipCap  = "10.199.0.1"
 )
 
-func liveEnabled(t *testing.T) {
-	t.Helper()
-	if os.Getenv("BORDERWATCH_LIVE_TEST") != "1" {
-		t.Skip("live capture test: set BORDERWATCH_LIVE_TEST=1 and run as root (make verify-live)")
-	}
-	if os.Geteuid() != 0 {
-		t.Fatal("BORDERWATCH_LIVE_TEST=1 needs root for network namespaces and AF_PACKET")
-	}
-}
+func liveEnabled(t *testing.T) { netnstest.Require(t, "live capture test", "verify-live") }
 
 // livePair is the sender and capture hosts of the live tests.
 var livePair = netnstest.Pair{SendNS: nsSend, CapNS: nsCap, SendDev: vSend, CapDev: vCap, SendIP: ipSend, CapIP: ipCap}

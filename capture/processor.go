@@ -95,18 +95,9 @@ func (p *Processor) SetIngress(name string, perFlow bool) { p.ingress, p.perFlow
 
 // Packet processes one frame. Data is not kept after the call returns.
 func (p *Processor) Packet(link decode.LinkType, data []byte, ts time.Time, wireLen int) decode.Status {
-	return p.PacketVLAN(link, data, ts, wireLen, -1)
-}
-
-// PacketVLAN is Packet for a frame whose outer VLAN tag was stripped by the NIC and handed
-// over out of band (vlan ≥ 0), as AF_PACKET does.
-func (p *Processor) PacketVLAN(link decode.LinkType, data []byte, ts time.Time, wireLen int, vlan int) decode.Status {
 	pkt, st := p.dec.Decode(link, data, ts, wireLen)
 	if st != decode.OK {
 		return st
-	}
-	if vlan >= 0 {
-		tagVLAN(pkt, uint16(vlan))
 	}
 	f, isNew, fromClient := p.table.Update(pkt)
 	p.account(pkt, f, isNew, fromClient)

@@ -81,7 +81,7 @@ func BenchmarkWorkers(b *testing.B) {
 		var shift time.Duration
 		for pb.Next() {
 			f := &frames[i]
-			proc.PacketVLAN(decode.LinkEthernet, f.data, f.ts.Add(shift), len(f.data), -1)
+			proc.Packet(decode.LinkEthernet, f.data, f.ts.Add(shift), len(f.data))
 			if i++; i == len(frames) {
 				i, shift = 0, shift+span
 			}

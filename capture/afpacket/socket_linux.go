@@ -30,7 +30,7 @@ type Options struct {
 }
 
 // ErrTimeout is returned by ReadBatch when no block was filled within the poll timeout.
-var ErrTimeout = errors.New("afpacket: poll timeout")
+var ErrTimeout = errors.New("af_packet: poll timeout")
 
 // ErrCorruptBlock is returned by ReadBatch, with the frames before the damage, when a frame
 // header points outside its block. The rest of the block is skipped; reading can go on.

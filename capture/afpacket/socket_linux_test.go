@@ -24,15 +24,7 @@ import (
 var pair = netnstest.Pair{SendNS: "bwafp-send", CapNS: "bwafp-cap", SendDev: "bwa-s", CapDev: "bwa-c",
 	SendIP: "10.198.0.2", CapIP: "10.198.0.1"}
 
-func liveEnabled(t *testing.T) {
-	t.Helper()
-	if os.Getenv("BORDERWATCH_LIVE_TEST") != "1" {
-		t.Skip("live ring test: set BORDERWATCH_LIVE_TEST=1 and run as root (make verify-live)")
-	}
-	if os.Geteuid() != 0 {
-		t.Fatal("BORDERWATCH_LIVE_TEST=1 needs root for network namespaces and AF_PACKET")
-	}
-}
+func liveEnabled(t *testing.T) { netnstest.Require(t, "live ring test", "verify-live") }
 
 // openIn opens a socket on the capture end of the pair.
 func openIn(t *testing.T, o Options) *Socket {

@@ -54,12 +54,7 @@ func httpGetIn(ns, addr, path string) (status int, body string, err error) {
 // TestCaptureDaemonMetrics runs `borderwatch capture --interface` as a daemon in a network
 // namespace, sends it traffic over a veth pair, and scrapes its /metrics and /healthz.
 func TestCaptureDaemonMetrics(t *testing.T) {
-	if os.Getenv("BORDERWATCH_LIVE_TEST") != "1" {
-		t.Skip("live daemon test: set BORDERWATCH_LIVE_TEST=1 and run as root (make verify-daemon-live)")
-	}
-	if os.Geteuid() != 0 {
-		t.Fatal("BORDERWATCH_LIVE_TEST=1 needs root for network namespaces and AF_PACKET")
-	}
+	netnstest.Require(t, "live daemon test", "verify-daemon-live")
 	netnstest.Setup(t, netnstest.Pair{SendNS: opsNSSend, CapNS: opsNSCap, SendDev: opsVSend, CapDev: opsVCap, SendIP: opsIPSend, CapIP: opsIPCap})
 
 	dir := t.TempDir()

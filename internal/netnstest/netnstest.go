@@ -7,6 +7,7 @@ package netnstest
 
 import (
 	"fmt"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
@@ -15,6 +16,18 @@ import (
 
 	"golang.org/x/sys/unix"
 )
+
+// Require skips t unless BORDERWATCH_LIVE_TEST=1 (naming the test and the make target that
+// runs it) and fails it, not skips, when that is set but the process is not root.
+func Require(t testing.TB, what, target string) {
+	t.Helper()
+	if os.Getenv("BORDERWATCH_LIVE_TEST") != "1" {
+		t.Skipf("%s: set BORDERWATCH_LIVE_TEST=1 and run as root (make %s)", what, target)
+	}
+	if os.Geteuid() != 0 {
+		t.Fatal("BORDERWATCH_LIVE_TEST=1 needs root for network namespaces and AF_PACKET")
+	}
+}
 
 // Pair names two hosts: a sender and a capturer, each with its namespace, veth end and IPv4
 // address (in one /24).
